@@ -1,0 +1,55 @@
+# Every target creates .venv from requirements.txt on first use.
+# The two commands a new user needs: `make book` and `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+MATHJAX := _vendor/mathjax/tex-mml-chtml.js
+export PATH := $(BIN):$(PATH)
+
+.PHONY: book test lint format exercises grade bench setup clean
+
+setup: $(STAMP) $(MATHJAX)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# MathJax is installed from the npm registry and copied next to the book (never committed).
+$(MATHJAX): package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	rm -rf _vendor/mathjax && mkdir -p _vendor/mathjax/output/chtml/fonts _vendor/mathjax/input/tex
+	cp node_modules/mathjax/es5/tex-mml-chtml.js _vendor/mathjax/
+	cp -r node_modules/mathjax/es5/output/chtml/fonts/woff-v2 _vendor/mathjax/output/chtml/fonts/
+	cp -r node_modules/mathjax/es5/input/tex/extensions _vendor/mathjax/input/tex/
+	touch $(MATHJAX)
+
+book: setup
+	$(BIN)/jupyter-book build -W --keep-going .
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+exercises: $(STAMP)
+	$(BIN)/python -m rnnlab.release
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder"; exit 2; }
+	$(BIN)/rnnlab grade $(SUBMISSIONS)
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf _build _vendor node_modules .pytest_cache .ruff_cache
