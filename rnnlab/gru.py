@@ -12,7 +12,7 @@ The two conventions differ only in where the reset gate acts, and give different
 
 import numpy as np
 
-from rnnlab import _bptt, _checks
+from rnnlab import _checks, _unroll
 from rnnlab.activations import d_sigmoid, d_tanh, sigmoid, tanh
 
 Params = dict[str, np.ndarray]
@@ -51,7 +51,7 @@ def cell(x, h, params: Params, reset_after: bool = True) -> np.ndarray:
 
 def _run(xs: np.ndarray, p: Params, h: np.ndarray, reset_after: bool, record: bool):
     """The loop over time; with ``record`` also every step's (r, z, n, m)."""
-    U = xs @ p["W_ih"].T + p["b_ih"]  # (T, B, 3H), all steps at once
+    U = _unroll.input_projection(xs, p["W_ih"], p["b_ih"])  # (T, B, 3H), all steps at once
     hs = np.empty(xs.shape[:2] + h.shape[1:], dtype=xs.dtype)  # (T, B, H)
     cache = []
     for t in range(len(xs)):
@@ -82,7 +82,7 @@ def backward(xs, params: Params, d_hs, h0=None, reset_after: bool = True) -> dic
     d_hs = _checks.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
     H = h0.shape[1]
     W_hrz, W_hn = p["W_hh"][: 2 * H], p["W_hh"][2 * H :]
-    h_prev = _bptt.previous_states(h0, hs)
+    h_prev = _unroll.previous_states(h0, hs)
     dU = np.empty(xs.shape[:2] + (3 * H,), dtype=xs.dtype)  # gradient of W_ih x + b_ih
     dV = np.empty_like(dU)  # gradient of the recurrent product, per gate block
     m_all = np.empty_like(hs)  # what W_hn multiplied (Cho) or what r multiplied (torch)
@@ -105,9 +105,9 @@ def backward(xs, params: Params, d_hs, h0=None, reset_after: bool = True) -> dic
         dV[t, :, : 2 * H] = dU[t, :, : 2 * H]
         dh = dh * z + dU[t, :, : 2 * H] @ W_hrz
         dh = dh + (dV[t, :, 2 * H :] @ W_hn if reset_after else d_rh * r)
-    grads = _bptt.input_gradients(dU, xs, p["W_ih"])
-    rz = _bptt.recurrent_gradients(dV[..., : 2 * H], h_prev)
-    n_block = _bptt.recurrent_gradients(dV[..., 2 * H :], m_all)
+    grads = _unroll.input_gradients(dU, xs, p["W_ih"])
+    rz = _unroll.recurrent_gradients(dV[..., : 2 * H], h_prev)
+    n_block = _unroll.recurrent_gradients(dV[..., 2 * H :], m_all)
     grads["W_hh"] = np.concatenate([rz["W_hh"], n_block["W_hh"]])
     grads["b_hh"] = np.concatenate([rz["b_hh"], n_block["b_hh"]])
     return {**grads, "h0": dh}

@@ -13,7 +13,7 @@ W_hh (4H, H), b_ih and b_hh (4H,). States h_t and c_t are (B, H).
 
 import numpy as np
 
-from rnnlab import _bptt, _checks
+from rnnlab import _checks, _unroll
 from rnnlab.activations import d_sigmoid, d_tanh, sigmoid, tanh
 
 Params = dict[str, np.ndarray]
@@ -29,12 +29,12 @@ def _prepare(x: np.ndarray, params, state, name: str) -> tuple[Params, np.ndarra
 
 def _step(u: np.ndarray, h: np.ndarray, c: np.ndarray, W_hh: np.ndarray):
     """One step from ``u = W_ih x_t + b_ih + b_hh (B, 4H)``; returns h, c and the gates."""
+    H = h.shape[1]
     z = u + h @ W_hh.T  # (B, 4H): the four pre-activations side by side
-    zi, zf, zg, zo = np.split(z, 4, axis=1)  # each (B, H)
-    i = sigmoid(zi)
-    f = sigmoid(zf)
-    g = tanh(zg)
-    o = sigmoid(zo)
+    i = sigmoid(z[:, :H])
+    f = sigmoid(z[:, H : 2 * H])
+    g = tanh(z[:, 2 * H : 3 * H])
+    o = sigmoid(z[:, 3 * H :])
     c = f * c + i * g
     h = o * tanh(c)
     return h, c, (i, f, g, o)
@@ -50,7 +50,9 @@ def cell(x, state: State, params: Params) -> State:
 
 def _run(xs: np.ndarray, p: Params, h: np.ndarray, c: np.ndarray, record: bool):
     """The loop over time; with ``record`` also every c_t and the gates (T, B, 4H)."""
-    U = xs @ p["W_ih"].T + (p["b_ih"] + p["b_hh"])  # (T, B, 4H), all steps at once
+    U = _unroll.input_projection(
+        xs, p["W_ih"], p["b_ih"] + p["b_hh"]
+    )  # (T, B, 4H), all steps at once
     hs = np.empty(xs.shape[:2] + h.shape[1:], dtype=xs.dtype)  # (T, B, H)
     cs = np.empty_like(hs) if record else None
     gates = np.empty_like(U) if record else None
@@ -81,7 +83,7 @@ def backward(xs, params: Params, d_hs, state0: State | None = None) -> dict[str,
     p, h0, c0 = _prepare(xs, params, state0, "state0")
     hs, _, cs, gates = _run(xs, p, h0, c0, record=True)
     d_hs = _checks.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
-    c_prev = _bptt.previous_states(c0, cs)
+    c_prev = _unroll.previous_states(c0, cs)
     dZ = np.empty_like(gates)  # (T, B, 4H): gradient of the four pre-activations
     dh, dc = np.zeros_like(h0), np.zeros_like(c0)  # flowing back from step t + 1
     for t in reversed(range(len(xs))):
@@ -100,7 +102,7 @@ def backward(xs, params: Params, d_hs, state0: State | None = None) -> dict[str,
         )
         dh, dc = dZ[t] @ p["W_hh"], dc * f
     grads = {
-        **_bptt.input_gradients(dZ, xs, p["W_ih"]),
-        **_bptt.recurrent_gradients(dZ, _bptt.previous_states(h0, hs)),
+        **_unroll.input_gradients(dZ, xs, p["W_ih"]),
+        **_unroll.recurrent_gradients(dZ, _unroll.previous_states(h0, hs)),
     }
     return {**grads, "h0": dh, "c0": dc}

@@ -8,7 +8,7 @@ Shapes: x_t (B, D), h_t (B, H), W_ih (H, D), W_hh (H, H), b_ih and b_hh (H,).
 
 import numpy as np
 
-from rnnlab import _bptt, _checks
+from rnnlab import _checks, _unroll
 from rnnlab.activations import NONLINEARITIES
 
 Params = dict[str, np.ndarray]
@@ -48,7 +48,9 @@ def forward(
     act, _ = _activation(nonlinearity)
     xs = _checks.sequence(xs)
     p, h = _prepare(xs, params, h0, "h0")
-    U = xs @ p["W_ih"].T + p["b_ih"]  # (T, B, H): every step's input projection at once
+    U = _unroll.input_projection(
+        xs, p["W_ih"], p["b_ih"]
+    )  # (T, B, H): every step's input projection at once
     hs = np.empty_like(U)
     for t in range(len(xs)):
         h = hs[t] = _step(U[t], h, p, act)
@@ -74,7 +76,7 @@ def backward(
         dA[t] = (d_hs[t] + dh) * d_act(hs[t])
         dh = dA[t] @ p["W_hh"]
     return {
-        **_bptt.input_gradients(dA, xs, p["W_ih"]),
-        **_bptt.recurrent_gradients(dA, _bptt.previous_states(h0, hs)),
+        **_unroll.input_gradients(dA, xs, p["W_ih"]),
+        **_unroll.recurrent_gradients(dA, _unroll.previous_states(h0, hs)),
         "h0": dh,
     }

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rnnlab import _checks
+from rnnlab import _checks, _unroll
 from rnnlab.activations import identity, sigmoid, tanh
 
 Params = dict[str, np.ndarray]
@@ -167,7 +167,9 @@ def forward(
     v = spec(variant, peepholes)
     xs = _checks.sequence(xs)
     p, state = _prepare(xs, params, state0, v, "state0")
-    U = xs @ p["W_ih"].T + (p["b_ih"] + p["b_hh"])  # (T, B, 4H), all steps at once
+    U = _unroll.input_projection(
+        xs, p["W_ih"], p["b_ih"] + p["b_hh"]
+    )  # (T, B, 4H), all steps at once
     hs = np.empty(xs.shape[:2] + state[0].shape[1:], dtype=xs.dtype)
     for t in range(len(xs)):
         state = _step(U[t], state, p, v)

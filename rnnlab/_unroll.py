@@ -1,11 +1,20 @@
-"""The part of backpropagation through time that every gated family shares.
+"""What every recurrence does over time, outside its loop.
 
-Each model's backward loop produces, for every step t, the gradient ``dU[t]`` with
-respect to its input projection ``U[t] = xs[t] @ W_ih.T + b_ih``. Since that projection
-was computed for all steps at once, its gradients are also summed over all steps at once.
+The input term ``W_ih x_t + b`` of every step does not depend on the state, so it is
+computed for all T steps in one matrix product before the loop (``input_projection``).
+In backpropagation through time each model's loop produces, for every step t, the
+gradient ``dU[t]`` of that projection; its parameter gradients are then summed over all
+steps at once too (``input_gradients``, ``recurrent_gradients``).
 """
 
 import numpy as np
+
+
+def input_projection(xs: np.ndarray, W_ih: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``xs @ W_ih.T + b`` for every step: ``(T, B, D)`` -> ``(T, B, G·H)``."""
+    T, B, D = xs.shape
+    # One 2-D product is about twice as fast as numpy's batched 3-D matmul.
+    return (xs.reshape(T * B, D) @ W_ih.T + b).reshape(T, B, -1)
 
 
 def input_gradients(dU: np.ndarray, xs: np.ndarray, W_ih: np.ndarray) -> dict[str, np.ndarray]:
