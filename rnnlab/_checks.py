@@ -87,12 +87,14 @@ def parameters(
     }
 
 
-def state(value, name: str, batch: int, hidden: int, dtype: np.dtype) -> np.ndarray:
-    """A state ``(B, H)``; zeros when ``value`` is None."""
+def state(
+    value, name: str, batch: int, hidden: int, dtype: np.dtype, label: str = "H"
+) -> np.ndarray:
+    """A state ``(B, H)`` (``label`` names the second size); zeros when ``value`` is None."""
     if value is None:
         return np.zeros((batch, hidden), dtype=dtype)
     array = as_float_array(value, name, dtype)
-    return check_shape(array, name, (("B", batch), ("H", hidden)))
+    return check_shape(array, name, (("B", batch), (label, hidden)))
 
 
 def recurrent_params(
@@ -141,12 +143,15 @@ def states(
         value = ()
     elif not isinstance(value, tuple | list) or not required <= len(value) <= len(parts):
         length = len(value) if isinstance(value, tuple | list) else "not a tuple"
+        shapes = ", ".join(
+            f"{part} (B, {label})" for part, (label, _) in zip(parts, sizes, strict=True)
+        )
         raise ValueError(
-            f"{name} must be a tuple ({', '.join(parts)}) of (B, H) arrays, "
+            f"{name} must be a tuple ({', '.join(parts)}) with {shapes}; "
             f"got {type(value).__name__} ({length})"
         )
     value = tuple(value) + (None,) * (len(parts) - len(value))
     return tuple(
-        state(v, f"{name}[{k}] ({parts[k]})", batch, size, dtype)
-        for k, (v, size) in enumerate(zip(value, sizes, strict=True))
+        state(v, f"{name}[{k}] ({parts[k]})", batch, size, dtype, label)
+        for k, (v, (label, size)) in enumerate(zip(value, sizes, strict=True))
     )

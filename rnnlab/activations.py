@@ -4,8 +4,10 @@ import numpy as np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2 so it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    """σ(x) = 1 / (1 + e^-x), computed through e^-|x| ≤ 1 so it never overflows and keeps
+    its relative accuracy in both tails (σ(-40) ≈ 4.2e-18, not 0)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:

@@ -12,6 +12,8 @@ set to zero, and the context is ``Σ_s α_s v_s``: the decoder keeps *every* enc
 and takes a weighted average of them at each step.
 """
 
+import math
+
 import numpy as np
 
 from rnnlab import _checks
@@ -59,7 +61,7 @@ def score(query, keys, kind: str = "dot", params: dict | None = None) -> np.ndar
                 f"got Dq = {Dq} and Dk = {Dk}; use 'general' or 'additive'"
             )
         e = np.einsum("bd,bsd->bs", q, k)
-        return e / np.sqrt(Dk) if kind == "scaled_dot" else e
+        return e / math.sqrt(Dk) if kind == "scaled_dot" else e
     p = _params(params, kind, Dq, Dk, q.dtype)
     if kind == "general":
         return np.einsum("bd,de,bse->bs", q, p["W"], k)

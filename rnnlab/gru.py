@@ -59,15 +59,15 @@ def _run(xs: np.ndarray, p: Params, h: np.ndarray, reset_after: bool, record: bo
         hs[t] = h
         if record:
             cache.append(rznm)
-    return hs, cache
+    return hs, h, cache
 
 
 def forward(xs, params: Params, h0=None, reset_after: bool = True):
     """Run ``xs (T, B, D)``; returns ``hs (T, B, H)`` and ``h_T (B, H)``."""
     xs = _checks.sequence(xs)
     p, h = _prepare(xs, params, h0, "h0")
-    hs, _ = _run(xs, p, h, reset_after, record=False)
-    return hs, hs[-1]
+    hs, h, _ = _run(xs, p, h, reset_after, record=False)
+    return hs, h
 
 
 def backward(xs, params: Params, d_hs, h0=None, reset_after: bool = True) -> dict:
@@ -78,7 +78,7 @@ def backward(xs, params: Params, d_hs, h0=None, reset_after: bool = True) -> dic
     """
     xs = _checks.sequence(xs)
     p, h0 = _prepare(xs, params, h0, "h0")
-    hs, cache = _run(xs, p, h0, reset_after, record=True)
+    hs, _, cache = _run(xs, p, h0, reset_after, record=True)
     d_hs = _checks.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
     H = h0.shape[1]
     W_hrz, W_hn = p["W_hh"][: 2 * H], p["W_hh"][2 * H :]

@@ -25,8 +25,7 @@ def recurrent(family: str, D: int, H: int, seed=None, dtype=np.float64) -> dict:
     """Parameters ``W_ih, W_hh, b_ih, b_hh`` of an ``"rnn"``, ``"lstm"`` or ``"gru"``."""
     if family not in GATE_COUNT:
         raise ValueError(f"family must be one of {list(GATE_COUNT)}, got {family!r}")
-    if D < 1:
-        raise ValueError(f"input size D must be at least 1, got {D}")
+    _check_input_size(D)
     G = GATE_COUNT[family]
     shapes = {"W_ih": (G * H, D), "W_hh": (G * H, H), "b_ih": (G * H,), "b_hh": (G * H,)}
     return uniform(shapes, H, seed, dtype)
@@ -65,11 +64,17 @@ def variant(
     peepholes: str | None = None,
 ) -> dict:
     """Parameters for an LSTM variant (peepholes and FGR's ``W_gg`` included)."""
+    _check_input_size(D)
     shapes = _variants.parameter_shapes(_variants.spec(name, peepholes), D, H)
     params = uniform(shapes, H, seed, dtype)
     if forget_bias is not None:
         set_forget_bias(params, forget_bias)
     return params
+
+
+def _check_input_size(D: int) -> None:
+    if D < 1:
+        raise ValueError(f"input size D must be at least 1, got {D}")
 
 
 def set_forget_bias(params: dict, value: float) -> None:

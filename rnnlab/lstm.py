@@ -24,7 +24,7 @@ def _prepare(x: np.ndarray, params, state, name: str) -> tuple[Params, np.ndarra
     """Check the parameters and the state ``(h, c)`` against an input ``(..., B, D)``."""
     p = _checks.recurrent_params(params, 4, x.shape[-1], x.dtype, "LSTM")
     H = p["W_hh"].shape[1]
-    return p, *_checks.states(state, name, "hc", (H, H), x.shape[-2], x.dtype)
+    return p, *_checks.states(state, name, "hc", (("H", H), ("H", H)), x.shape[-2], x.dtype)
 
 
 def _step(u: np.ndarray, h: np.ndarray, c: np.ndarray, W_hh: np.ndarray):
@@ -62,15 +62,15 @@ def _run(xs: np.ndarray, p: Params, h: np.ndarray, c: np.ndarray, record: bool):
         if record:
             cs[t] = c
             gates[t] = np.concatenate(igfo, axis=1)
-    return hs, c, cs, gates
+    return hs, (h, c), cs, gates
 
 
 def forward(xs, params: Params, state0: State | None = None):
     """Run ``xs (T, B, D)``; returns ``hs (T, B, H)`` and the final ``(h_T, c_T)``."""
     xs = _checks.sequence(xs)
     p, h, c = _prepare(xs, params, state0, "state0")
-    hs, c, _, _ = _run(xs, p, h, c, record=False)
-    return hs, (hs[-1], c)
+    hs, final, _, _ = _run(xs, p, h, c, record=False)
+    return hs, final
 
 
 def backward(xs, params: Params, d_hs, state0: State | None = None) -> dict[str, np.ndarray]:

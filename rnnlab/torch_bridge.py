@@ -16,10 +16,15 @@ TORCH_NAMES = {
 FAMILIES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
+def _check_layer(module, layer: int) -> None:
+    layers = getattr(module, "num_layers", 0)
+    if not 0 <= layer < layers:
+        raise ValueError(f"layer must be in [0, {layers}), got {layer}")
+
+
 def from_torch(module, layer: int = 0) -> dict[str, np.ndarray]:
     """The parameters of ``layer`` of a torch RNN/LSTM/GRU as float numpy arrays (copies)."""
-    if not 0 <= layer < getattr(module, "num_layers", 0):
-        raise ValueError(f"layer must be in [0, {getattr(module, 'num_layers', 0)}), got {layer}")
+    _check_layer(module, layer)
     if getattr(module, "bidirectional", False) or getattr(module, "proj_size", 0):
         raise ValueError("bidirectional and projected (proj_size > 0) modules are not supported")
     if not getattr(module, "bias", True):
@@ -35,6 +40,7 @@ def load_into(module, params: dict, layer: int = 0) -> None:
     """Copy ``params`` into ``layer`` of ``module`` in place (shapes must match)."""
     import torch
 
+    _check_layer(module, layer)
     state = dict(module.named_parameters())
     with torch.no_grad():
         for ours, theirs in TORCH_NAMES.items():
@@ -79,22 +85,29 @@ def to_torch(family: str, params: dict | list[dict], nonlinearity: str = "tanh",
     return module
 
 
-def run(family: str, xs, params: dict, state0=None, nonlinearity: str = "tanh"):
+def run(family: str, xs, params: dict | list[dict], state0=None, nonlinearity: str = "tanh"):
     """Run torch's module on numpy input; returns numpy ``(hs, final state)`` shaped like
-    rnnlab's (``(hs, h_T)``, or ``(hs, (h_T, c_T))`` for the LSTM)."""
+    rnnlab's (``(hs, h_T)``, or ``(hs, (h_T, c_T))`` for the LSTM).
+
+    With a list of layers, ``hs`` and the final state are the top layer's, and ``state0``
+    must be None (every layer starts from zeros).
+    """
     import torch
 
     module = to_torch(family, params, nonlinearity)
+    if state0 is not None and module.num_layers > 1:
+        raise ValueError(
+            f"state0 is only supported for a single layer; got a stack of {module.num_layers}"
+        )
     dtype = next(module.parameters()).dtype
-    x = torch.as_tensor(np.asarray(xs), dtype=dtype)
+
+    def as_state(s):
+        return torch.as_tensor(np.asarray(s), dtype=dtype)[None]  # (1, B, H)
+
     if state0 is not None:
-
-        def as_state(s):
-            return torch.as_tensor(np.asarray(s), dtype=dtype)[None]
-
         state0 = tuple(map(as_state, state0)) if family == "lstm" else as_state(state0)
     with torch.no_grad():
-        out, final = module(x, state0)
+        out, final = module(torch.as_tensor(np.asarray(xs), dtype=dtype), state0)
     if family == "lstm":
-        return out.numpy(), (final[0][0].numpy(), final[1][0].numpy())
-    return out.numpy(), final[0].numpy()
+        return out.numpy(), (final[0][-1].numpy(), final[1][-1].numpy())
+    return out.numpy(), final[-1].numpy()

@@ -117,7 +117,7 @@ def _prepare(x: np.ndarray, params, state, variant: Variant, name: str):
     }
     dims = {k: tuple(zip(labels.get(k, ("H",)), s, strict=True)) for k, s in shapes.items()}
     p = _checks.parameters(params, dims, x.dtype, f"{variant.name} LSTM")
-    sizes = (H, H, 3 * H)[: variant.state_size]
+    sizes = (("H", H), ("H", H), ("3·H", 3 * H))[: variant.state_size]
     return p, _checks.states(
         state, name, "hca"[: variant.state_size], sizes, x.shape[-2], x.dtype, required=2
     )

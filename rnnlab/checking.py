@@ -1,0 +1,227 @@
+"""The student's self-check: ``rnnlab check exercises/ex02_lstm/ex02_lstm.ipynb``.
+
+Runs the notebook from top to bottom in a fresh kernel (nbclient, a time limit per cell)
+and reports each graded test cell: passed, failed with the test's message, or not
+implemented yet. Exits 0 when every test passes, 1 when one does not, 2 when the
+notebook cannot be checked (a missing file, invalid JSON, a notebook that is not one of
+the course's). nbgrader's own ``validate`` always exits 0; this is for the shell.
+
+Also ``python -m rnnlab.checking NOTEBOOK``.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+NOT_IMPLEMENTED = ("NotImplementedError", "NotImplementedYetError")
+TIMEOUT_NAME = "CellTimeoutError"
+
+
+class NotebookError(Exception):
+    """The notebook cannot be checked at all."""
+
+
+@dataclass
+class Result:
+    """The outcome of one graded test cell."""
+
+    grade_id: str
+    points: float
+    status: str  # passed | failed | not implemented | error | timed out | not run | edited
+    message: str = ""
+
+    @property
+    def name(self) -> str:
+        """The tested function: ``test_lstm_cell`` -> ``lstm_cell``."""
+        return self.grade_id.removeprefix("test_")
+
+
+def load(path: Path) -> nbformat.NotebookNode:
+    """The notebook at ``path``, or NotebookError saying why it cannot be checked."""
+    if not path.exists():
+        raise NotebookError(f"{path}: no such file")
+    if path.is_dir():
+        raise NotebookError(f"{path} is a folder: give the .ipynb file inside it")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise NotebookError(f"{path} is not a text file: is it really a notebook?") from None
+    except json.JSONDecodeError as error:
+        raise NotebookError(
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
+            "was it edited outside Jupyter? Download a fresh copy and copy your code over"
+        ) from None
+    if not isinstance(raw, dict) or "cells" not in raw:
+        raise NotebookError(f"{path} is JSON but not a Jupyter notebook (it has no cells)")
+    try:
+        notebook = nbformat.reads(json.dumps(raw), as_version=4)
+    except Exception as error:
+        raise NotebookError(f"{path} is not a valid notebook: {error}") from None
+    if not test_cells(notebook):
+        raise NotebookError(
+            f"{path} is not one of the course's exercise notebooks: it has no graded test "
+            "cells. Check a notebook from exercises/, such as "
+            "exercises/ex02_lstm/ex02_lstm.ipynb"
+        )
+    return notebook
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def test_cells(notebook) -> list[int]:
+    """Indices of the graded test cells (nbgrader: grade, not solution)."""
+    return [
+        k
+        for k, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        and _nbgrader(cell).get("grade")
+        and not _nbgrader(cell).get("solution")
+    ]
+
+
+def execute(notebook, folder: Path, timeout: float, kernel: str) -> tuple[dict, str | None]:
+    """Run every cell, going on after errors; returns each executed cell's reply content
+    by index, and a message if the kernel died."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    replies: dict[int, dict] = {}
+    running: list[int] = []
+
+    def started(cell, cell_index, **_):
+        running.append(cell_index)
+
+    def executed(cell, cell_index, execute_reply, **_):
+        replies[cell_index] = execute_reply.get("content", {})
+
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name=kernel,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={
+            "ename": TIMEOUT_NAME,
+            "evalue": f"the cell ran longer than {timeout:g} s (an endless loop?)",
+            "traceback": [],
+        },
+        resources={"metadata": {"path": str(folder)}},
+        on_cell_start=started,
+        on_cell_executed=executed,
+    )
+    try:
+        # The kernel's own log (not the cells' output) would only add noise.
+        client.execute(stderr=subprocess.DEVNULL)
+    except DeadKernelError:
+        where = running[-1] if running else None
+        return replies, f"the kernel died while running cell {where} (too much memory?)"
+    return replies, None
+
+
+def outcome(grade_id: str, points: float, reply: dict | None) -> Result:
+    """The Result of one test cell from its execute reply (None: it did not run)."""
+    if reply is None:
+        return Result(grade_id, points, "not run", "the notebook stopped before this cell")
+    if reply.get("status") != "error":
+        return Result(grade_id, points, "passed")
+    name, value = reply.get("ename", ""), reply.get("evalue", "")
+    if name in NOT_IMPLEMENTED:
+        return Result(grade_id, points, "not implemented", "not implemented yet")
+    if name == TIMEOUT_NAME:
+        return Result(grade_id, points, "timed out", value)
+    if name == "AssertionError":
+        return Result(grade_id, points, "failed", value or "a test failed (no message)")
+    return Result(grade_id, points, "error", f"{name}: {value}")
+
+
+def edited(cell) -> bool:
+    """Whether a released, locked cell's source no longer matches nbgrader's checksum."""
+    meta = _nbgrader(cell)
+    if "checksum" not in meta:
+        return False
+    from nbgrader.utils import compute_checksum
+
+    return compute_checksum(cell) != meta["checksum"]
+
+
+def check_notebook(path, timeout: float = 60, kernel: str = "python3") -> int:
+    """Run and report one notebook; returns the exit code (0 pass, 1 fail, 2 unusable)."""
+    path = Path(path)
+    try:
+        notebook = load(path)
+    except NotebookError as error:
+        print(f"rnnlab check: {error}", file=sys.stderr)
+        return 2
+    indices = test_cells(notebook)
+    changed = [k for k in indices if edited(notebook.cells[k])]
+    total = sum(_nbgrader(notebook.cells[k]).get("points", 0) for k in indices)
+    print(f"Checking {path} ({len(indices)} tests, {total:g} points) ...", flush=True)
+    replies, died = execute(notebook, path.resolve().parent, timeout, kernel)
+    results = [
+        outcome(
+            _nbgrader(notebook.cells[k])["grade_id"],
+            _nbgrader(notebook.cells[k]).get("points", 0),
+            replies.get(k),
+        )
+        for k in indices
+    ]
+    for k, reply in sorted(replies.items()):
+        if k not in indices and reply.get("status") == "error":
+            grade_id = _nbgrader(notebook.cells[k]).get("grade_id", f"number {k + 1}")
+            print(f"  ! cell {grade_id} raised {reply.get('ename')}: {reply.get('evalue')}")
+    if died:
+        print(f"  ! {died}")
+    report(results)
+    for k in changed:
+        print(
+            f"  ! test cell {_nbgrader(notebook.cells[k])['grade_id']} was edited: the grader "
+            "uses the original, so this check may not match your grade"
+        )
+    return 0 if all(result.status == "passed" for result in results) else 1
+
+
+SYMBOLS = {"passed": "✓", "not implemented": "…"}
+
+
+def report(results: list[Result]) -> None:
+    """Print one line per test (and the test's message under a failure), then a summary."""
+    width = max(len(result.name) for result in results)
+    for result in results:
+        symbol = SYMBOLS.get(result.status, "✗")
+        print(f"  {symbol} {result.name:<{width}}  {result.points:>3g} points  {result.status}")
+        if result.status not in ("passed", "not implemented"):
+            for line in result.message.splitlines():
+                print(f"      {line}")
+    passed = [r for r in results if r.status == "passed"]
+    points = sum(r.points for r in passed)
+    total = sum(r.points for r in results)
+    print(
+        f"{len(passed)} of {len(results)} tests pass ({points:g} of {total:g} points on the "
+        "visible tests; hidden tests run when you are graded)."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="rnnlab check",
+        description="Run an exercise notebook and report each test: passed, failed (with "
+        "what is wrong) or not implemented yet. Exits 1 when a test does not pass.",
+    )
+    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK", help=".ipynb file")
+    parser.add_argument(
+        "--timeout", type=float, default=60, metavar="S", help="limit per cell (default: 60 s)"
+    )
+    parser.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
+    args = parser.parse_args(argv)
+    return max(check_notebook(path, args.timeout, args.kernel) for path in args.notebooks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
