@@ -41,8 +41,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The student notebooks, generated from solutions/ by nbgrader (run from the course root;
+# nbgrader calls alembic, which is in $(BIN), on PATH, to create a new gradebook).
 exercises: $(STAMP)
-	$(BIN)/python -m rnnlab.release
+	cd $(CURDIR) && $(BIN)/nbgrader generate_assignment "*" --force
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder"; exit 2; }

@@ -75,6 +75,14 @@ def _nbgrader(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
+def _grade_id(notebook, k: int) -> str:
+    return _nbgrader(notebook.cells[k]).get("grade_id", f"number {k + 1}") if k >= 0 else "?"
+
+
+def _points(notebook, k: int) -> float:
+    return _nbgrader(notebook.cells[k]).get("points", 0)
+
+
 def test_cells(notebook) -> list[int]:
     """Indices of the graded test cells (nbgrader: grade, not solution)."""
     return [
@@ -86,9 +94,12 @@ def test_cells(notebook) -> list[int]:
     ]
 
 
-def execute(notebook, folder: Path, timeout: float, kernel: str) -> tuple[dict, str | None]:
-    """Run every cell, going on after errors; returns each executed cell's reply content
-    by index, and a message if the kernel died."""
+def execute(notebook, folder: Path, timeout: float, kernel: str) -> tuple[dict, int | None]:
+    """Run every cell, going on after errors and timeouts.
+
+    Returns each executed cell's reply content by index, and the index of the cell that
+    was running when the kernel died (None if it did not).
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
@@ -120,8 +131,9 @@ def execute(notebook, folder: Path, timeout: float, kernel: str) -> tuple[dict, 
         # The kernel's own log (not the cells' output) would only add noise.
         client.execute(stderr=subprocess.DEVNULL)
     except DeadKernelError:
-        where = running[-1] if running else None
-        return replies, f"the kernel died while running cell {where} (too much memory?)"
+        return replies, running[-1] if running else -1
+    except Exception as error:  # no such kernel, a kernel that does not start, ...
+        raise NotebookError(f"could not run the notebook in kernel {kernel!r}: {error}") from None
     return replies, None
 
 
@@ -156,35 +168,39 @@ def check_notebook(path, timeout: float = 60, kernel: str = "python3") -> int:
     path = Path(path)
     try:
         notebook = load(path)
+        indices = test_cells(notebook)
+        total = sum(_points(notebook, k) for k in indices)
+        print(f"Checking {path} ({len(indices)} tests, {total:g} points) ...", flush=True)
+        replies, died = execute(notebook, path.resolve().parent, timeout, kernel)
     except NotebookError as error:
         print(f"rnnlab check: {error}", file=sys.stderr)
         return 2
-    indices = test_cells(notebook)
-    changed = [k for k in indices if edited(notebook.cells[k])]
-    total = sum(_nbgrader(notebook.cells[k]).get("points", 0) for k in indices)
-    print(f"Checking {path} ({len(indices)} tests, {total:g} points) ...", flush=True)
-    replies, died = execute(notebook, path.resolve().parent, timeout, kernel)
     results = [
-        outcome(
-            _nbgrader(notebook.cells[k])["grade_id"],
-            _nbgrader(notebook.cells[k]).get("points", 0),
-            replies.get(k),
-        )
-        for k in indices
+        outcome(_grade_id(notebook, k), _points(notebook, k), replies.get(k)) for k in indices
     ]
-    for k, reply in sorted(replies.items()):
-        if k not in indices and reply.get("status") == "error":
-            grade_id = _nbgrader(notebook.cells[k]).get("grade_id", f"number {k + 1}")
-            print(f"  ! cell {grade_id} raised {reply.get('ename')}: {reply.get('evalue')}")
-    if died:
-        print(f"  ! {died}")
+    for note in _notes(notebook, indices, replies, died):
+        print(f"  ! {note}")
     report(results)
-    for k in changed:
-        print(
-            f"  ! test cell {_nbgrader(notebook.cells[k])['grade_id']} was edited: the grader "
-            "uses the original, so this check may not match your grade"
-        )
     return 0 if all(result.status == "passed" for result in results) else 1
+
+
+def _notes(notebook, indices: list[int], replies: dict, died: int | None) -> list[str]:
+    """What else the student should know: errors outside the test cells, a dead kernel,
+    test cells edited since their release."""
+    notes = [
+        f"cell {_grade_id(notebook, k)} raised {reply.get('ename')}: {reply.get('evalue')}"
+        for k, reply in sorted(replies.items())
+        if k not in indices and reply.get("status") == "error"
+    ]
+    if died is not None:
+        notes.append(f"the kernel died while running cell {_grade_id(notebook, died)} (memory?)")
+    notes += [
+        f"test cell {_grade_id(notebook, k)} was edited: the grader uses the original, so "
+        "this check may not match your grade"
+        for k in indices
+        if edited(notebook.cells[k])
+    ]
+    return notes
 
 
 SYMBOLS = {"passed": "✓", "not implemented": "…"}
@@ -195,7 +211,8 @@ def report(results: list[Result]) -> None:
     width = max(len(result.name) for result in results)
     for result in results:
         symbol = SYMBOLS.get(result.status, "✗")
-        print(f"  {symbol} {result.name:<{width}}  {result.points:>3g} points  {result.status}")
+        points = f"{result.points:g} point" + ("" if result.points == 1 else "s")
+        print(f"  {symbol} {result.name:<{width}}  {points:>10}  {result.status}")
         if result.status not in ("passed", "not implemented"):
             for line in result.message.splitlines():
                 print(f"      {line}")
