@@ -27,7 +27,15 @@ $(MATHJAX): package.json package-lock.json
 	cp -r node_modules/mathjax/es5/input/tex/extensions _vendor/mathjax/input/tex/
 	touch $(MATHJAX)
 
-book: setup
+# The notebook cache keys on a chapter's code cells only: when the package the chapters
+# import changes, their outputs (the glued numbers) must be recomputed, so drop the cache.
+BOOK_SOURCES := $(shell find rnnlab -name '*.py' -not -path 'rnnlab/grading/*' \
+                  -not -path 'rnnlab/classroom/*')
+_build/.rnnlab-stamp: $(BOOK_SOURCES)
+	rm -rf _build/.jupyter_cache
+	mkdir -p _build && touch $@
+
+book: setup _build/.rnnlab-stamp
 	$(BIN)/jupyter-book build -W --keep-going .
 
 test: setup
@@ -46,9 +54,11 @@ format: $(STAMP)
 exercises: $(STAMP)
 	cd $(CURDIR) && $(BIN)/nbgrader generate_assignment "*" --force
 
+# Grades into grading/ (gradebook, feedback/, grades.csv); GRADE_OPTIONS passes more, e.g.
+# GRADE_OPTIONS="--jobs 8 --db postgresql+psycopg2://user@host/db" (see README, Grading a class).
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder"; exit 2; }
-	$(BIN)/rnnlab grade $(SUBMISSIONS)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder [GRADE_OPTIONS=...]"; exit 2; }
+	$(BIN)/rnnlab grade "$(SUBMISSIONS)" $(GRADE_OPTIONS)
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

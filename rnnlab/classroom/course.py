@@ -1,0 +1,93 @@
+"""The course root and the grading folder.
+
+nbgrader runs from a *course root*: the folder with ``nbgrader_config.py`` (its
+``solutions/`` holds the source assignments). ``rnnlab grade`` never writes there:
+it copies the config and the graded assignments' sources into a grading folder
+(``grading/`` by default) and runs nbgrader in that copy, so the gradebook,
+``submitted/``, ``autograded/`` and ``feedback/`` of a run all live in one folder
+that can be archived, deleted, or opened with ``nbgrader formgrader``.
+"""
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from rnnlab.classroom.collect import Submission
+
+CONFIG = "nbgrader_config.py"
+SOURCE = "solutions"
+SCRATCH = ".rnnlab"  # inside the grading folder: release copy and job results
+OUTPUTS = ("autograded", "feedback")
+# Appended to the grading folder's copy of the config, so that nbgrader commands run there
+# by hand (generate_feedback, formgrader) hide hidden tests too.
+CONFIG_ADDENDUM = """
+# Added by rnnlab grade: feedback never shows hidden tests.
+from rnnlab.classroom.feedback import feedback_preprocessors  # noqa: E402
+
+c.GenerateFeedback.preprocessors = feedback_preprocessors()
+"""
+
+
+class CourseError(Exception):
+    """The course root or the grading folder cannot be used; the message says why."""
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding nbgrader_config.py and solutions/."""
+    for folder in [start, *start.parents]:
+        if (folder / CONFIG).is_file() and (folder / SOURCE).is_dir():
+            return folder
+    raise CourseError(f"no {CONFIG} with a {SOURCE}/ folder at or above {start}")
+
+
+def assignments(root: Path) -> list[str]:
+    """The course's assignments: folders ``solutions/<name>/`` holding ``<name>.ipynb``."""
+    return sorted(
+        folder.name
+        for folder in (root / SOURCE).iterdir()
+        if (folder / f"{folder.name}.ipynb").is_file()
+    )
+
+
+def set_up(root: Path, out: Path, graded: Iterable[str]) -> None:
+    """Make ``out`` a course root for the graded assignments (a no-op when out is root)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / SCRATCH).mkdir(exist_ok=True)
+    if out.resolve() == root.resolve():
+        return
+    # The grading folder is output: keep it out of git wherever it is.
+    (out / ".gitignore").write_text("# written by rnnlab grade: everything here is output\n*\n")
+    (out / CONFIG).write_text((root / CONFIG).read_text() + CONFIG_ADDENDUM)
+    for name in graded:
+        target = out / SOURCE / name
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(root / SOURCE / name, target)
+
+
+def _nbgrader_folder(out: Path, kind: str, student: str, assignment: str) -> Path:
+    return out / kind / student / assignment
+
+
+def place(out: Path, submission: Submission) -> None:
+    """Put a notebook where nbgrader autograde looks for it, replacing an earlier one."""
+    folder = _nbgrader_folder(out, "submitted", submission.student, submission.assignment)
+    shutil.rmtree(folder, ignore_errors=True)
+    if submission.content is not None:
+        folder.mkdir(parents=True)
+        (folder / f"{submission.assignment}.ipynb").write_bytes(submission.content)
+
+
+def discard(out: Path, student: str, assignment: str) -> None:
+    """Remove what an earlier run produced for a submission that is no longer graded."""
+    for kind in OUTPUTS:
+        shutil.rmtree(_nbgrader_folder(out, kind, student, assignment), ignore_errors=True)
+
+
+def feedback_file(out: Path, student: str, assignment: str) -> Path:
+    """Where nbgrader generate_feedback writes a student's HTML feedback."""
+    return _nbgrader_folder(out, "feedback", student, assignment) / f"{assignment}.html"
+
+
+def default_db_url(out: Path) -> str:
+    """The SQLite gradebook of a grading folder; waits for a busy gradebook up to a minute."""
+    return f"sqlite:///{(out / 'gradebook.db').resolve()}?timeout=60"

@@ -1,0 +1,61 @@
+"""Feedback that never shows hidden tests.
+
+nbgrader's ``GenerateFeedback`` renders the autograded notebook, whose test cells were
+restored from the gradebook *with* their hidden tests. ``HideHiddenTests`` runs before
+the HTML export: it cuts every ``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS``
+region out of the test cells, and shortens the error of a cell that had one to its last
+line (``AssertionError: your forget gate looks like it uses tanh``), because an IPython
+traceback quotes the source line that failed, which may be a hidden one.
+"""
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbformat import NotebookNode
+from traitlets import Bool
+
+BEGIN = "BEGIN HIDDEN TESTS"
+END = "END HIDDEN TESTS"
+
+
+def cut_hidden_region(source: str) -> tuple[str, bool]:
+    """Return ``source`` without its hidden-test regions, and whether it had one.
+
+    A region left open runs to the end of the cell: better to show too little than to
+    show a hidden test.
+    """
+    kept, hidden, found = [], False, False
+    for line in source.split("\n"):
+        if BEGIN in line:
+            hidden = found = True
+        elif END in line and hidden:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept), found
+
+
+def last_line_only(output: NotebookNode) -> NotebookNode:
+    """Replace an error output's traceback by the one line ``ename: evalue``."""
+    if output.get("output_type") == "error":
+        output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+    return output
+
+
+class HideHiddenTests(Preprocessor):
+    """Remove hidden tests, and the traceback lines that could quote them, from test cells."""
+
+    enabled = Bool(True, help="nbconvert runs a preprocessor only when enabled").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("grade"):
+            return cell, resources
+        cell.source, had_hidden = cut_hidden_region(cell.source)
+        if had_hidden:
+            cell.outputs = [last_line_only(output) for output in cell.get("outputs", [])]
+        return cell, resources
+
+
+def feedback_preprocessors() -> list:
+    """GenerateFeedback's preprocessors, with the hidden tests removed first."""
+    from nbgrader.preprocessors import GetGrades
+
+    return [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -1,0 +1,187 @@
+"""What one grading process runs: nbgrader's converters, called in-process.
+
+``run.py`` starts these functions in child processes forked from a server that has
+already imported nbgrader (two seconds saved per notebook). Each child limits its own
+memory (the kernel it starts inherits the limit), sends its output to a log file, and
+writes a small JSON result the driver reads back.
+"""
+
+import json
+import logging
+import math
+import os
+import resource
+import signal
+import sys
+import traceback
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
+from nbgrader.converters.base import NbGraderException
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config, PyFileConfigLoader
+from traitlets.log import get_logger
+
+from rnnlab.classroom import course, feedback
+from rnnlab.classroom.failures import cell_label, describe_crash, describe_failures
+
+ALARM_MARGIN = 60  # seconds past the driver's limit
+
+
+def _start(log_path: Path, memory_bytes: int | None = None) -> None:
+    """Set the limits, the log file and the environment of this grading process."""
+    if memory_bytes:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    for fd in (1, 2):  # the kernel's own output lands here too
+        os.dup2(log, fd)
+    # nbgrader runs `alembic` to create a gradebook: this environment's bin comes first.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    # The gradebook URL (a password, perhaps) goes to nbgrader's config, not to the kernel.
+    os.environ.pop("RNNLAB_DB_URL", None)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+    get_logger().addHandler(handler)
+    get_logger().setLevel(logging.INFO)
+
+
+def load_config(root: Path, db_url: str) -> Config:
+    """The course's nbgrader_config.py, with this run's gradebook and feedback settings."""
+    cfg = PyFileConfigLoader(course.CONFIG, path=str(root)).load_config()
+    cfg.CourseDirectory.root = str(root.resolve())
+    cfg.CourseDirectory.db_url = db_url
+    cfg.GenerateFeedback.preprocessors = feedback.feedback_preprocessors()
+    return cfg
+
+
+def _write(path: Path, result: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1))
+
+
+def prepare(
+    root: Path, assignments: list[str], students: list[str], db_url: str, log: Path, result: Path
+) -> None:
+    """Record the assignments (nbgrader generate_assignment) and the students in the
+    gradebook, and write ``{assignment: max_score}``.
+
+    The release copy goes to a scratch folder, never to the course's exercises/. The
+    students are created here, one after the other, because two grading processes that
+    both create the same student (two notebooks of one student at once) collide.
+    """
+    _start(log)
+    cfg = load_config(root, db_url)
+    cfg.CourseDirectory.release_directory = f"{course.SCRATCH}/release"
+    for assignment in assignments:
+        coursedir = CourseDirectory(config=cfg, assignment_id=assignment)
+        generate = GenerateAssignment(coursedir=coursedir, config=cfg)
+        generate.force = True
+        generate.start()
+    with Gradebook(db_url, cfg.CourseDirectory.course_id) as gb:
+        for student in students:
+            gb.update_or_create_student(student)
+        scores = {name: gb.find_assignment(name).max_score for name in assignments}
+    _write(result, scores)
+
+
+class _ErrorLog:
+    """Keeps the ERROR messages nbgrader logs (it catches the exceptions itself)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def filter(self, record) -> bool:
+        if record.levelname == "ERROR":
+            self.messages.append(record.getMessage())
+        return True
+
+
+def grade(
+    root: Path,
+    student: str,
+    assignment: str,
+    db_url: str,
+    timeout: float,
+    cell_timeout: float | None,
+    memory_bytes: int | None,
+    log: Path,
+    result: Path,
+    progress: Path,
+) -> None:
+    """Autograde one student's assignment, write its feedback, and write the result:
+    ``{"status", "score", "max_score", "reason"}``.
+
+    ``timeout`` is the driver's limit for the whole notebook; a cell may run for
+    ``cell_timeout`` seconds (default: nbgrader_config.py's), never longer than that:
+    an endless loop in one cell is interrupted, and the cells after it still run.
+    """
+    _start(log, memory_bytes)
+    # The driver kills this process at `timeout`; should the driver itself die, the
+    # alarm still ends it (and the kernel exits with its parent).
+    signal.alarm(math.ceil(timeout) + ALARM_MARGIN)
+    try:
+        outcome = _autograde(root, student, assignment, db_url, timeout, cell_timeout, progress)
+    except Exception as err:  # a failure of the grading itself, not of the notebook
+        traceback.print_exc()
+        outcome = {"status": "error", "reason": f"{type(err).__name__}: {err}"[:200]}
+    _write(result, outcome)
+
+
+def _autograde(
+    root: Path,
+    student: str,
+    assignment: str,
+    db_url: str,
+    timeout: float,
+    cell_timeout: float | None,
+    progress: Path,
+) -> dict:
+    cfg = load_config(root, db_url)
+    configured = cfg.Execute.get("timeout", cfg.ExecutePreprocessor.get("timeout", 30))
+    cfg.Execute.timeout = max(1, round(min(cell_timeout or configured, timeout)))
+    running: dict = {}
+
+    def remember(cell, cell_index, **_):
+        running.update(cell=cell, index=cell_index)
+        progress.write_text(cell_label(cell, cell_index))
+
+    cfg.Execute.on_cell_execute = remember
+    coursedir = CourseDirectory(config=cfg, assignment_id=assignment, student_id=student)
+    errors = _ErrorLog()
+    get_logger().addFilter(errors)
+    try:
+        autograde = Autograde(coursedir=coursedir, config=cfg)
+        autograde.force = True
+        autograde.create_student = True
+        autograde.start()
+    except NbGraderException:
+        return describe_crash(errors.messages, running)
+    generate = GenerateFeedback(coursedir=coursedir, config=cfg)
+    generate.force = True
+    generate.start()
+    return summarize(root, cfg, student, assignment)
+
+
+def summarize(root: Path, cfg: Config, student: str, assignment: str) -> dict:
+    """The score of a graded submission, and which test cells lost points and why."""
+    with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id) as gb:
+        submission = gb.find_submission(assignment, student)
+        grades = [
+            (grade.name, grade.score, grade.max_score, grade.needs_manual_grade)
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+        ]
+        score, max_score = submission.score, submission.max_score
+    path = root / "autograded" / student / assignment / f"{assignment}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    return {
+        "status": "graded",
+        "score": score,
+        "max_score": max_score,
+        "reason": describe_failures(notebook, grades),
+    }

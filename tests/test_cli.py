@@ -1,0 +1,84 @@
+"""The `rnnlab` command: `check` hands over to rnnlab.checking, `grade` to rnnlab.classroom."""
+
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from rnnlab import cli
+
+RNNLAB = Path(sys.executable).parent / "rnnlab"
+
+
+@pytest.fixture
+def fake_checking(monkeypatch):
+    """Stands in for rnnlab.checking: records its argv and returns 3."""
+    calls = []
+    module = types.ModuleType("rnnlab.checking")
+    module.main = lambda argv: calls.append(argv) or 3
+    monkeypatch.setitem(sys.modules, "rnnlab.checking", module)
+    monkeypatch.setattr("rnnlab.checking", module, raising=False)
+    return calls
+
+
+def test_check_passes_the_notebook_and_its_options_and_returns_the_exit_code(fake_checking):
+    code = cli.main(["check", "exercises/ex01_rnn/ex01_rnn.ipynb", "--verbose"])
+
+    assert code == 3
+    assert fake_checking == [["exercises/ex01_rnn/ex01_rnn.ipynb", "--verbose"]]
+
+
+def test_importing_the_command_imports_neither_the_checker_nor_nbgrader():
+    code = "import sys, rnnlab.cli; print(sorted(m for m in sys.modules if m.startswith(("
+    code += "'nbgrader', 'rnnlab.checking', 'rnnlab.classroom', 'torch'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_command_is_required(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([])
+    assert exit_.value.code == 2
+    assert "check" in capsys.readouterr().err
+
+
+def test_grade_outside_a_course_says_where_it_looked(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "class").mkdir()
+
+    assert cli.main(["grade", "class"]) == 2
+    assert f"no nbgrader_config.py with a solutions/ folder at or above {tmp_path}" in (
+        capsys.readouterr().err
+    )
+
+
+def test_grade_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "nbgrader_config.py").write_text("")
+
+    assert cli.main(["grade", str(tmp_path / "nowhere"), "--course", str(tmp_path)]) == 2
+    assert "is not a folder of submissions" in capsys.readouterr().err
+
+
+def test_grade_help_documents_every_option():
+    out = subprocess.run([str(RNNLAB), "grade", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    for option in ("--db", "--jobs", "--timeout", "--cell-timeout", "--memory", "--out"):
+        assert option in out.stdout
+
+
+def test_the_gradebook_url_comes_from_rnnlab_db_url_unless_db_is_given(monkeypatch):
+    url = "postgresql+psycopg2://teacher@db.example/gradebook"
+    monkeypatch.setenv("RNNLAB_DB_URL", url)
+
+    assert cli._parser().parse_args(["grade", "class"]).db == url
+    assert cli._parser().parse_args(["grade", "class", "--db", "sqlite:///x.db"]).db == (
+        "sqlite:///x.db"
+    )
+
+
+def test_check_leaves_every_option_to_the_checker_even_help(fake_checking):
+    assert cli.main(["check", "--help"]) == 3
+    assert fake_checking == [["--help"]]
