@@ -6,6 +6,10 @@ is not carried (compared with the loop that restarts from state0 at every step, 
 that stores the state before the step, and the one that runs backwards); the first step
 means the cell itself is wrong, and the student's forward run on one step is diagnosed
 as a cell.
+
+Given the student's own ``cell``, the loop is graded on its own: a forward that equals
+the student's cell run over time passes, so that one mistake in the cell, which the
+cell's own test charges, is not charged twice.
 """
 
 import numpy as np
@@ -19,12 +23,14 @@ from rnnlab.grading._recurrent import (
     diagnose_cell,
     inputs,
     options_text,
+    student_cell,
     unpack,
 )
 
 
-def check_forward(fn, family: Family, options: Options, hidden: bool) -> int:
-    """Compare the student's forward with the reference, with and without a start state.
+def check_forward(fn, family: Family, options: Options, hidden: bool, cell=None) -> int:
+    """Compare the student's forward with the reference, with and without a start state;
+    with the student's ``cell``, also accept that cell's own loop over time.
 
     Returns the number of cases checked.
     """
@@ -43,12 +49,30 @@ def check_forward(fn, family: Family, options: Options, hidden: bool) -> int:
                 fn, name, xs, params, given, layout=family.layout, case=label, **options
             )
             problem, hs = _forward_problem(family, result, expected_hs, expected_final)
+            if problem and cell is not None:
+                own = _own_loop(cell, family, options, xs, state0, params)
+                if own is not None and _forward_problem(family, result, *own)[0] is None:
+                    problem = None
             if problem:
                 diagnosis = None
                 if "differ" in problem and hs is not None:
                     diagnosis = diagnose_forward(fn, family, options, xs, state0, params, hs)
                 _core.fail(name, problem, label, diagnosis)
     return count
+
+
+def _own_loop(cell, family: Family, options: Options, xs, state0, params):
+    """``(hs, final state)`` of the student's ``cell`` run over ``xs``, or None if it fails."""
+    step = student_cell(cell, family, options)
+    zeros = np.zeros((xs.shape[1], params["W_hh"].shape[1]), dtype=xs.dtype)
+    state = state0 if state0 is not None else tuple(zeros for _ in family.state)
+    hs = []
+    for x in xs:
+        state = step(x, state, params)
+        if state is None:
+            return None
+        hs.append(state[0])
+    return np.stack(hs), state
 
 
 def _forward_problem(family, result, expected_hs, expected_final):

@@ -117,3 +117,18 @@ def test_a_loop_that_returns_only_hs_is_told_the_pair():
 
     with pytest.raises(AssertionError, match=r"expected the pair \(hs, \(h_T, c_T\)\)"):
         grading.check_lstm_forward(only_hs)
+
+
+def test_a_forward_that_loops_a_wrong_cell_is_charged_only_through_the_cell():
+    wrong_cell = students.lstm(order="figo")
+    forward = students.lstm_forward_of(wrong_cell)
+    with pytest.raises(AssertionError, match="differ"):
+        grading.check_lstm_forward(forward)  # against the reference alone: wrong
+    grading.check_lstm_forward(forward, cell=wrong_cell)  # its loop is right for its cell
+    grading.check_lstm_forward(forward, hidden=True, cell=wrong_cell)
+
+
+def test_a_forward_that_does_not_carry_the_state_fails_even_with_its_cell():
+    cell = students.lstm()
+    with pytest.raises(AssertionError, match="carry the state"):
+        grading.check_lstm_forward(students.lstm_forward_of(cell, carry=False), cell=cell)
