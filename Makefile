@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
-MATHJAX := _vendor/mathjax/tex-mml-chtml.js
+MATHJAX := _vendor/mathjax/startup.js
 export PATH := $(BIN):$(PATH)
 
 .PHONY: book test lint format exercises grade bench setup clean
@@ -18,13 +18,16 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-# MathJax is installed from the npm registry and copied next to the book (never committed).
+# MathJax is installed from the npm registry and its components copied next to the book
+# (never committed). The single-file bundles (tex-mml-chtml.js) embed the speech-rule
+# engine, which names a CDN; the separate components below name none.
+MATHJAX_FILES := startup.js core.js input/tex-full.js output/chtml.js output/chtml/fonts/tex.js \
+                 a11y/assistive-mml.js
 $(MATHJAX): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
-	rm -rf _vendor/mathjax && mkdir -p _vendor/mathjax/output/chtml/fonts _vendor/mathjax/input/tex
-	cp node_modules/mathjax/es5/tex-mml-chtml.js _vendor/mathjax/
+	rm -rf _vendor/mathjax && mkdir -p _vendor/mathjax/output/chtml/fonts
+	cd node_modules/mathjax/es5 && cp --parents $(MATHJAX_FILES) $(CURDIR)/_vendor/mathjax/
 	cp -r node_modules/mathjax/es5/output/chtml/fonts/woff-v2 _vendor/mathjax/output/chtml/fonts/
-	cp -r node_modules/mathjax/es5/input/tex/extensions _vendor/mathjax/input/tex/
 	touch $(MATHJAX)
 
 # The notebook cache keys on a chapter's code cells only: when the package the chapters
