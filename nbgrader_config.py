@@ -1,7 +1,12 @@
-"""nbgrader configuration: run every nbgrader command from this folder (the course root)."""
+"""nbgrader configuration: run every nbgrader command from this folder (the course root).
+
+`rnnlab grade` copies this file into its grading folder and runs nbgrader there.
+"""
 
 import os
 from pathlib import Path
+
+from rnnlab.classroom.feedback import feedback_preprocessors
 
 c = get_config()  # noqa: F821 (injected by nbgrader)
 
@@ -18,3 +23,5 @@ c.CourseDirectory.course_id = "rnn-course"
 c.CourseDirectory.db_url = os.environ.get("RNNLAB_DB_URL", f"sqlite:///{ROOT / 'gradebook.db'}")
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ExecutePreprocessor.timeout = 120
+# Feedback never shows hidden tests: they are cut out before the HTML is written.
+c.GenerateFeedback.preprocessors = feedback_preprocessors()

@@ -18,14 +18,6 @@ CONFIG = "nbgrader_config.py"
 SOURCE = "solutions"
 SCRATCH = ".rnnlab"  # inside the grading folder: release copy and job results
 OUTPUTS = ("autograded", "feedback")
-# Appended to the grading folder's copy of the config, so that nbgrader commands run there
-# by hand (generate_feedback, formgrader) hide hidden tests too.
-CONFIG_ADDENDUM = """
-# Added by rnnlab grade: feedback never shows hidden tests.
-from rnnlab.classroom.feedback import feedback_preprocessors  # noqa: E402
-
-c.GenerateFeedback.preprocessors = feedback_preprocessors()
-"""
 
 
 class CourseError(Exception):
@@ -57,7 +49,7 @@ def set_up(root: Path, out: Path, graded: Iterable[str]) -> None:
         return
     # The grading folder is output: keep it out of git wherever it is.
     (out / ".gitignore").write_text("# written by rnnlab grade: everything here is output\n*\n")
-    (out / CONFIG).write_text((root / CONFIG).read_text() + CONFIG_ADDENDUM)
+    shutil.copyfile(root / CONFIG, out / CONFIG)
     for name in graded:
         target = out / SOURCE / name
         shutil.rmtree(target, ignore_errors=True)
