@@ -8,18 +8,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from course_layout import ASSIGNMENTS, ROOT
 
 from rnnlab import checking
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = (
-    "ex00_pipeline",
-    "ex01_rnn",
-    "ex02_lstm",
-    "ex03_variants",
-    "ex04_gru",
-    "ex05_attention",
-)
 RELEASED_RNN = ROOT / "exercises" / "ex01_rnn" / "ex01_rnn.ipynb"
 
 

@@ -14,18 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from course_layout import ASSIGNMENTS, ROOT
 
 pytestmark = pytest.mark.grading
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = (
-    "ex00_pipeline",
-    "ex01_rnn",
-    "ex02_lstm",
-    "ex03_variants",
-    "ex04_gru",
-    "ex05_attention",
-)
 KEPT_METADATA = ("nbgrader", "editable", "deletable")
 
 
