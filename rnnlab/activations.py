@@ -4,10 +4,13 @@ import numpy as np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^-x), computed through e^-|x| ≤ 1 so it never overflows and keeps
-    its relative accuracy in both tails (σ(-40) ≈ 4.2e-18, not 0)."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    """σ(x) = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2.
+
+    This never overflows and is the fastest form in numpy (it sits on the LSTM's hot path).
+    Its absolute error stays below 1e-16; what it gives up is relative precision far in
+    the negative tail (σ(-40) ≈ 4.2e-18 comes out as 0), where a gate is shut anyway.
+    """
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
