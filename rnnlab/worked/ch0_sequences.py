@@ -11,6 +11,7 @@ from functools import cache
 import numpy as np
 
 from rnnlab import data, init, rnn
+from rnnlab.worked import bracketed
 
 SENTENCES = ("I loved this film.", "Boring.", "Not bad!")
 D = 2  # embedding size: tiny, so every vector can be read
@@ -65,10 +66,6 @@ def recurrent_params(D: int = FF_D, H: int = FF_H) -> int:
     return H * D + H * H + 2 * H
 
 
-def _vector(v) -> str:
-    return "[" + ", ".join(f"{float(x):g}" for x in v) + "]"
-
-
 def numbers() -> dict[str, int | float | str]:
     """Every value the chapter cites, as plain ``int``, ``float`` or ``str``."""
     p = pipeline()
@@ -86,10 +83,10 @@ def numbers() -> dict[str, int | float | str]:
         "seq_b2_text": SENTENCES[b],
         "seq_b2_tokens": str(p["tokens"][b]),
         "seq_b2_ids": str(p["ids"][b]),
-        "seq_b2_padded": _vector(p["padded"][:, b]),
-        "seq_b2_first_vector": _vector(p["xs"][0, b]),
-        "seq_b2_last_vector": _vector(p["xs"][p["lengths"][b] - 1, b]),
-        "seq_b2_pad_vector": _vector(p["xs"][T - 1, b]),
+        "seq_b2_padded": bracketed(p["padded"][:, b]),
+        "seq_b2_first_vector": bracketed(p["xs"][0, b]),
+        "seq_b2_last_vector": bracketed(p["xs"][p["lengths"][b] - 1, b]),
+        "seq_b2_pad_vector": bracketed(p["xs"][T - 1, b]),
         "seq_b2_n_pad": int(T - p["lengths"][b]),
         "seq_n_real": int(p["lengths"].sum()),
         "seq_n_slots": T * B,

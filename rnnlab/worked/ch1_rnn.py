@@ -12,6 +12,7 @@ from functools import cache
 import numpy as np
 
 from rnnlab import rnn
+from rnnlab.worked import bracketed
 
 Params = dict[str, np.ndarray]
 SCALES = (0.5, 0.9, 1.0, 1.1, 1.5, 3.0)  # W_hh = s·Q in the gradient-norm plot
@@ -102,11 +103,6 @@ def _flat(prefix: str, vector: np.ndarray, out: dict) -> None:
         out[f"{prefix}{j}"] = float(value)
 
 
-def _matrix(M: np.ndarray) -> str:
-    rows = ("[" + ", ".join(f"{x:g}" for x in row) + "]" for row in np.atleast_2d(M))
-    return "[" + ", ".join(rows) + "]" if np.ndim(M) == 2 else next(rows)
-
-
 def numbers() -> dict[str, int | float | str]:
     """Every value the chapter cites, as plain ``int``, ``float`` or ``str``."""
     p, out_p = params(), output_params()
@@ -114,11 +110,11 @@ def numbers() -> dict[str, int | float | str]:
     T, _, D = xs.shape
     H, K = p["W_hh"].shape[0], out_p["W_hy"].shape[0]
     out: dict[str, int | float | str] = {"rnn_T": T, "rnn_D": D, "rnn_H": H, "rnn_K": K}
-    out |= {f"rnn_{name}": _matrix(value) for name, value in {**p, **out_p}.items()}
-    out |= {"rnn_h0": _matrix(h0[0]), "rnn_n_params": sum(v.size for v in p.values())}
+    out |= {f"rnn_{name}": bracketed(value) for name, value in {**p, **out_p}.items()}
+    out |= {"rnn_h0": bracketed(h0[0]), "rnn_n_params": sum(v.size for v in p.values())}
     out["rnn_n_out_params"] = sum(v.size for v in out_p.values())
     for t, step in enumerate(forward_steps(), start=1):
-        out[f"rnn_t{t}_x"] = _matrix(step["x"])
+        out[f"rnn_t{t}_x"] = bracketed(step["x"])
         for name in ("u", "v", "a", "h", "y"):
             _flat(f"rnn_t{t}_{name}", step[name], out)
     for t, row in zip(range(T, 0, -1), backward_steps(), strict=True):

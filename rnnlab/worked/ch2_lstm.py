@@ -15,6 +15,7 @@ import numpy as np
 
 from rnnlab import init, long_memory, lstm, torch_bridge
 from rnnlab.activations import sigmoid, tanh
+from rnnlab.worked import bracketed
 
 Params = dict[str, np.ndarray]
 GATES = ("i", "f", "g", "o")  # torch's order of the four blocks
@@ -164,14 +165,6 @@ def _agreed(*differences: float) -> float:
     return AGREE
 
 
-def _matrix(M: np.ndarray) -> str:
-    """``[[0, 1], [0, -0.5]]`` style, as the code cells print them."""
-    M = np.asarray(M)
-    if M.ndim == 1:
-        return "[" + ", ".join(f"{x:g}" for x in M) + "]"
-    return "[" + ", ".join(_matrix(row) for row in M) + "]"
-
-
 def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
@@ -183,11 +176,11 @@ def numbers() -> dict[str, int | float | str]:
     T, _, D = xs.shape
     H = p["W_hh"].shape[1]
     out: dict[str, int | float | str] = {"lstm_T": T, "lstm_D": D, "lstm_H": H, "lstm_4H": 4 * H}
-    out |= {f"lstm_{name}": _matrix(value) for name, value in p.items()}
+    out |= {f"lstm_{name}": bracketed(value) for name, value in p.items()}
     out["lstm_b_f"] = float(p["b_ih"][H] + p["b_hh"][H])
     out["lstm_n_params"] = sum(v.size for v in p.values())
     for t, row in enumerate(steps(), start=1):
-        out[f"lstm_t{t}_x"] = _matrix(row["x"])
+        out[f"lstm_t{t}_x"] = bracketed(row["x"])
         for name in ("z_i", "z_f", "z_g", "z_o", "i", "f", "g", "o", "c", "tanh_c", "h"):
             out[f"lstm_t{t}_{name.replace('_', '')}"] = float(row[name][0])
         out[f"lstm_t{t}_zf_x"] = float(row["from_x"][H])  # W_if x_t (H = 1: row H is f)
