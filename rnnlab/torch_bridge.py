@@ -74,14 +74,7 @@ def to_torch(family: str, params: dict | list[dict], nonlinearity: str = "tanh",
     dtype = dtype or getattr(torch, str(np.asarray(layers[0]["W_ih"]).dtype))
     module = module.to(dtype)
     for k, layer in enumerate(layers):
-        load_into(
-            module,
-            {
-                key: np.asarray(v, dtype=str(dtype).removeprefix("torch."))
-                for key, v in layer.items()
-            },
-            k,
-        )
+        load_into(module, layer, k)  # copy_ casts to the module's dtype
     return module
 
 
