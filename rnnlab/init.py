@@ -7,7 +7,7 @@ here starts from the same distribution as the torch one (not the same numbers: u
 
 import numpy as np
 
-from rnnlab import variants as _variants
+from rnnlab import variant_spec
 
 GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -65,7 +65,7 @@ def variant(
 ) -> dict:
     """Parameters for an LSTM variant (peepholes and FGR's ``W_gg`` included)."""
     _check_input_size(D)
-    shapes = _variants.parameter_shapes(_variants.spec(name, peepholes), D, H)
+    shapes = variant_spec.parameter_shapes(variant_spec.spec(name, peepholes), D, H)
     params = uniform(shapes, H, seed, dtype)
     if forget_bias is not None:
         set_forget_bias(params, forget_bias)

@@ -35,6 +35,7 @@ ALLOWED = (
     "rnnlab.activations",
     "rnnlab._checks",
     "rnnlab.init",
+    "rnnlab.variant_spec",
     "rnnlab.grading",
     "rnnlab.checking",
     "rnnlab.cli",
