@@ -6,6 +6,12 @@ implemented yet. Exits 0 when every test passes, 1 when one does not, 2 when the
 notebook cannot be checked (a missing file, invalid JSON, a notebook that is not one of
 the course's). nbgrader's own ``validate`` always exits 0; this is for the shell.
 
+The test cells are compared with the released ones shipped in the package
+(``rnnlab.grading.released``), not with the notebook's own metadata, which the student
+can edit: a test cell changed or deleted since its release fails, since the grader runs
+the original (and gives a deleted one 0 points). The assignment is the notebook's file
+name (``ex02_lstm.ipynb``), or else the one whose test cells' grade_ids the notebook holds.
+
 Also ``python -m rnnlab.checking NOTEBOOK``.
 """
 
@@ -17,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from rnnlab.grading import released
+from rnnlab.grading.released import ReleasedTest
 
 NOT_IMPLEMENTED = ("NotImplementedError", "NotImplementedYetError")
 TIMEOUT_NAME = "CellTimeoutError"
@@ -32,7 +41,8 @@ class Result:
 
     grade_id: str
     points: float
-    status: str  # passed | failed | not implemented | error | timed out | not run | edited
+    # passed | failed | not implemented | error | timed out | not run | edited | deleted
+    status: str
     message: str = ""
 
     @property
@@ -85,13 +95,59 @@ def _points(notebook, k: int) -> float:
 
 def test_cells(notebook) -> list[int]:
     """Indices of the graded test cells (nbgrader: grade, not solution)."""
-    return [
-        k
-        for k, cell in enumerate(notebook.cells)
-        if cell.cell_type == "code"
-        and _nbgrader(cell).get("grade")
-        and not _nbgrader(cell).get("solution")
-    ]
+    return [k for k, cell in enumerate(notebook.cells) if released.is_test_cell(cell)]
+
+
+def assignment(
+    path: Path, notebook, reference: dict[str, list[ReleasedTest]]
+) -> tuple[str | None, str]:
+    """Which of the course's assignments the notebook is, and how that was found.
+
+    By the file name (``ex02_lstm.ipynb`` is ``ex02_lstm``), or else by the released test
+    cells' grade_ids the notebook holds (the most of them): ``(name, "name")``,
+    ``(name, "grade_ids")``, or ``(None, "")`` when neither tells.
+    """
+    if path.stem in reference:
+        return path.stem, "name"
+    ids = {_nbgrader(cell).get("grade_id") for cell in notebook.cells}
+    overlap = {name: len(ids & {t.grade_id for t in tests}) for name, tests in reference.items()}
+    best = max(overlap, key=overlap.get, default=None)
+    return (best, "grade_ids") if best is not None and overlap[best] else (None, "")
+
+
+@dataclass
+class Located:
+    """A test to report: where it is in the notebook (None: deleted), and whether its
+    source is still the released one."""
+
+    grade_id: str
+    points: float
+    index: int | None
+    intact: bool = True
+
+
+def locate(notebook, tests: list[ReleasedTest] | None) -> list[Located]:
+    """The tests to report: the released ones (each found by its grade_id, the first cell
+    holding it, and compared by source hash), or, with no reference, the notebook's own
+    test cells as they are."""
+    if tests is None:
+        return [
+            Located(_grade_id(notebook, k), _points(notebook, k), k) for k in test_cells(notebook)
+        ]
+    where: dict[str | None, int] = {}
+    for k, cell in enumerate(notebook.cells):
+        where.setdefault(_nbgrader(cell).get("grade_id"), k)
+    return [_find(notebook, test, where.get(test.grade_id)) for test in tests]
+
+
+def _find(notebook, test: ReleasedTest, k: int | None) -> Located:
+    """A released test found at cell ``k`` (None: not found); intact if its source hashes
+    to the released one."""
+    if k is None:
+        return Located(test.grade_id, test.points, None)
+    cell = notebook.cells[k]
+    intact = cell.cell_type == "code" and released.source_hash(cell.source) == test.sha256
+    return Located(test.grade_id, test.points, k, intact)
 
 
 def execute(notebook, folder: Path, timeout: float, kernel: str) -> tuple[dict, int | None]:
@@ -153,14 +209,28 @@ def outcome(grade_id: str, points: float, reply: dict | None) -> Result:
     return Result(grade_id, points, "error", f"{name}: {value}")
 
 
-def edited(cell) -> bool:
-    """Whether a released, locked cell's source no longer matches nbgrader's checksum."""
-    meta = _nbgrader(cell)
-    if "checksum" not in meta:
-        return False
-    from nbgrader.utils import compute_checksum
+RESTORE = "restore it (copy it from a fresh copy of the notebook)"
 
-    return compute_checksum(cell) != meta["checksum"]
+
+def result(test: Located, replies: dict) -> Result:
+    """The Result of a located test: deleted, edited, or the outcome of its run."""
+    if test.index is None:
+        return Result(
+            test.grade_id,
+            test.points,
+            "deleted",
+            f"test cell {test.grade_id} was deleted: the grader will give it 0 points, so "
+            + RESTORE,
+        )
+    if not test.intact:
+        return Result(
+            test.grade_id,
+            test.points,
+            "edited",
+            f"test cell {test.grade_id} was changed since its release: the grader runs the "
+            "original, so " + RESTORE,
+        )
+    return outcome(test.grade_id, test.points, replies.get(test.index))
 
 
 def check_notebook(path, timeout: float = 60, kernel: str = "python3") -> int:
@@ -168,25 +238,37 @@ def check_notebook(path, timeout: float = 60, kernel: str = "python3") -> int:
     path = Path(path)
     try:
         notebook = load(path)
-        indices = test_cells(notebook)
-        total = sum(_points(notebook, k) for k in indices)
-        print(f"Checking {path} ({len(indices)} tests, {total:g} points) ...", flush=True)
+        reference = released.load()
+        name, found_by = assignment(path, notebook, reference)
+        tests = locate(notebook, reference.get(name))
+        total = sum(test.points for test in tests)
+        print(f"Checking {path} ({len(tests)} tests, {total:g} points) ...", flush=True)
         replies, died = execute(notebook, path.resolve().parent, timeout, kernel)
     except NotebookError as error:
         print(f"rnnlab check: {error}", file=sys.stderr)
         return 2
-    results = [
-        outcome(_grade_id(notebook, k), _points(notebook, k), replies.get(k)) for k in indices
-    ]
-    for note in _notes(notebook, indices, replies, died):
+    results = [result(test, replies) for test in tests]
+    indices = {test.index for test in tests}
+    for note in _identified(path, name, found_by) + _notes(notebook, indices, replies, died):
         print(f"  ! {note}")
     report(results)
     return 0 if all(result.status == "passed" for result in results) else 1
 
 
-def _notes(notebook, indices: list[int], replies: dict, died: int | None) -> list[str]:
-    """What else the student should know: errors outside the test cells, a dead kernel,
-    test cells edited since their release."""
+def _identified(path: Path, name: str | None, found_by: str) -> list[str]:
+    """A note when the assignment was not known by the file name."""
+    if found_by == "grade_ids":
+        return [f"{path.name} is not named after an exercise; its test cells are {name}'s"]
+    if name is None:
+        return [
+            f"{path.name} is not one of the course's exercises by name or by its test cells: "
+            "its test cells are checked as they are, edited or not"
+        ]
+    return []
+
+
+def _notes(notebook, indices: set[int | None], replies: dict, died: int | None) -> list[str]:
+    """What else the student should know: errors outside the test cells, a dead kernel."""
     notes = [
         f"cell {_grade_id(notebook, k)} raised {reply.get('ename')}: {reply.get('evalue')}"
         for k, reply in sorted(replies.items())
@@ -194,12 +276,6 @@ def _notes(notebook, indices: list[int], replies: dict, died: int | None) -> lis
     ]
     if died is not None:
         notes.append(f"the kernel died while running cell {_grade_id(notebook, died)} (memory?)")
-    notes += [
-        f"test cell {_grade_id(notebook, k)} was edited: the grader uses the original, so "
-        "this check may not match your grade"
-        for k in indices
-        if edited(notebook.cells[k])
-    ]
     return notes
 
 
@@ -221,8 +297,18 @@ def report(results: list[Result]) -> None:
     total = sum(r.points for r in results)
     print(
         f"{len(passed)} of {len(results)} tests pass ({points:g} of {total:g} points on the "
-        "visible tests; hidden tests run when you are graded)."
+        f"visible tests; hidden tests run when you are graded).{_changed(results)}"
     )
+
+
+def _changed(results: list[Result]) -> str:
+    """How many test cells were edited or deleted, as a sentence for the summary line."""
+    counts = ", ".join(
+        f"{n} {status}"
+        for status in ("edited", "deleted")
+        if (n := sum(result.status == status for result in results))
+    )
+    return f" Test cells changed since their release: {counts}." if counts else ""
 
 
 def main(argv: list[str] | None = None) -> int:

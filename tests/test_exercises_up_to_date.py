@@ -4,10 +4,13 @@ The notebooks are regenerated in a temporary course folder (a copy of nbgrader_c
 and solutions/), so the repository's gradebook is not touched, and compared cell by cell
 with the committed ones: type, id, source, outputs and the nbgrader metadata (checksums
 included); other metadata, which Jupyter changes when a notebook is opened, is ignored.
+The released test cells shipped for `rnnlab check` (rnnlab/grading/released_tests.json)
+are, in turn, exactly those of exercises/.
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from course_layout import ASSIGNMENTS, ROOT
+
+from rnnlab.grading import released
 
 pytestmark = pytest.mark.grading
 
@@ -78,6 +83,24 @@ def test_the_released_notebook_is_what_nbgrader_generates(generated, name):
         f"committed, {len(fresh)} generated; differing: {', '.join(stale) or 'none'}): "
         "run `make exercises`"
     )
+
+
+def test_the_shipped_released_tests_are_exactly_those_of_exercises():
+    shipped = (ROOT / "rnnlab" / "grading" / released.FILE_NAME).read_text(encoding="utf-8")
+    assert shipped == released.dumps(released.collect(ROOT / "exercises")), (
+        f"rnnlab/grading/{released.FILE_NAME} is out of date with exercises/: run `make exercises`"
+    )
+
+
+def test_the_shipped_released_tests_hold_ids_points_and_hashes_only():
+    shipped = json.loads((ROOT / "rnnlab" / "grading" / released.FILE_NAME).read_text())
+    assert sorted(shipped) == list(ASSIGNMENTS)
+    for name, tests in shipped.items():
+        assert tests and sum(test["points"] for test in tests) == 10, name
+        for test in tests:
+            assert sorted(test) == ["grade_id", "points", "sha256"]
+            assert test["grade_id"].startswith("test_")
+            assert re.fullmatch(r"[0-9a-f]{64}", test["sha256"])
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
