@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MATHJAX := _vendor/mathjax/startup.js
 export PATH := $(BIN):$(PATH)
 
-.PHONY: book test lint format exercises grade bench setup clean
+.PHONY: book test lint format exercises grade bench setup clean bwrap
 
 setup: $(STAMP) $(MATHJAX)
 
@@ -41,8 +41,16 @@ _build/.rnnlab-stamp: $(BOOK_SOURCES)
 book: setup _build/.rnnlab-stamp
 	$(BIN)/jupyter-book build -W --keep-going .
 
-test: setup
+# The grader runs every notebook in a bubblewrap sandbox, and its tests need bwrap. As
+# root on Debian/Ubuntu it is installed here; otherwise the target stops with the command.
+test: setup bwrap
 	$(BIN)/python -m pytest
+
+bwrap:
+	@command -v bwrap >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null \
+	  || (apt-get update -q && apt-get install -y -q bubblewrap) >/dev/null 2>&1 || true
+	@command -v bwrap >/dev/null 2>&1 \
+	  || { echo "the grading tests need bubblewrap: sudo apt-get install bubblewrap"; exit 2; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -53,9 +61,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # The student notebooks, generated from solutions/ by nbgrader (run from the course root;
-# nbgrader calls alembic, which is in $(BIN), on PATH, to create a new gradebook).
+# nbgrader calls alembic, which is in $(BIN), on PATH, to create a new gradebook), then
+# rnnlab/grading/released_tests.json: the released test cells `rnnlab check` compares with.
 exercises: $(STAMP)
 	cd $(CURDIR) && $(BIN)/nbgrader generate_assignment "*" --force
+	cd $(CURDIR) && $(BIN)/python -m rnnlab.grading.released
 
 # Grades into grading/ (gradebook, feedback/, grades.csv); GRADE_OPTIONS passes more, e.g.
 # GRADE_OPTIONS="--jobs 8 --db postgresql+psycopg2://user@host/db" (see README, Grading a class).

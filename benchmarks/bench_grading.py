@@ -1,17 +1,17 @@
-"""Grading cost: `rnnlab grade` per submission against nbgrader's floor, and the speed-up
-of grading in parallel.
+"""Grading cost: `rnnlab grade` of a class per notebook, sandboxed against unsandboxed,
+and the speed-up of grading in parallel.
 
-The floor is `nbgrader autograde` of an empty notebook for one student, with the same
-kernel, run as instructors run it (a process that imports nbgrader and starts a
-kernel). `rnnlab grade` then grades 20 generated students, one process at a time, with
-the same empty notebook (its overhead: aim ≤ 1.5x the floor) and with a small numpy
-notebook; the numpy class again with 2 processes gives the speed-up on 2 cores (of the
-whole command, and without the cost paid once per run, measured by grading one
-student). The numpy notebook's last test cell asserts that grading it never imported
-torch.
+The class is 20 students handing in the course's own LSTM exercise (ex02_lstm), solved.
+It is graded three times by the whole command: without the sandbox
+(`--unsafe-no-sandbox`, one process), in the sandbox (one process: its cost against
+the unsandboxed run, aim <= 1.3x) and in the sandbox with two processes (the speed-up,
+aim >= 1.6x on 2 cores, also shown without the cost paid once per run). For scale, the
+floor: nbgrader's own `autograde` of the same notebook for one student, whose checks run
+inside the kernel, unsandboxed, as nbgrader does on its own.
 """
 
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -21,79 +21,43 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+ASSIGNMENT = "ex02_lstm"
 STUDENTS = 20
 FLOOR_REPEATS = 3
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 ENV.pop("RNNLAB_DB_URL", None)
-
-SETUP = "import sys\nimport numpy as np\nfrom rnnlab import grading, init, rnn"
-ANSWER = (
-    "def step(x, h, p):\n"
-    "    ### BEGIN SOLUTION\n"
-    '    return np.tanh(x @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"])\n'
-    "    ### END SOLUTION"
-)
-TESTS = [
-    "p = init.rnn(3, 4, seed=0)\nx, h = np.ones((2, 3)), np.zeros((2, 4))\n"
-    "assert np.allclose(step(x, h, p), rnn.cell(x, h, p))",
-    'assert "torch" not in sys.modules, "grading imported torch"',
-]
+MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
 
 
-def _meta(grade_id: str, solution: bool = False, points: int | None = None) -> dict:
-    meta = {
-        "grade_id": grade_id,
-        "solution": solution,
-        "grade": points is not None,
-        "locked": not solution,
-        "schema_version": 3,
+def solved() -> nbformat.NotebookNode:
+    """The released notebook with the instructor's answers in its solution cells."""
+    source = nbformat.read(REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    answers = {
+        cell.metadata["nbgrader"]["grade_id"]: MARKERS.sub("", cell.source)
+        for cell in source.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
     }
-    if points is not None:
-        meta["points"] = points
-    return {"nbgrader": meta}
-
-
-def _notebook(cells: list) -> nbformat.NotebookNode:
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    return nb
-
-
-def numpy_notebook() -> nbformat.NotebookNode:
-    return _notebook(
-        [
-            new_code_cell(SETUP, metadata=_meta("setup")),
-            new_code_cell(ANSWER, metadata=_meta("step", solution=True)),
-            *[
-                new_code_cell(t, metadata=_meta(f"test_{k}", points=1))
-                for k, t in enumerate(TESTS)
-            ],
-        ]
-    )
+    notebook = nbformat.read(REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
+    return notebook
 
 
 def make_course(root: Path) -> None:
     shutil.copyfile(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    for name, nb in {"empty": _notebook([]), "numpy_only": numpy_notebook()}.items():
-        (root / "solutions" / name).mkdir(parents=True)
-        nbformat.write(nb, root / "solutions" / name / f"{name}.ipynb")
+    shutil.copytree(REPO / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
 
 
-def make_class(folder: Path, assignment: str, root: Path, students: int = STUDENTS) -> Path:
-    """``students`` sub-folders, each holding the assignment's solution notebook."""
-    source = root / "solutions" / assignment / f"{assignment}.ipynb"
+def make_class(folder: Path, students: int = STUDENTS) -> Path:
+    """``students`` sub-folders, each holding the solved notebook."""
     for k in range(students):
-        target = folder / f"student{k:02d}" / assignment
+        target = folder / f"student{k:02d}"
         target.mkdir(parents=True)
-        shutil.copyfile(source, target / f"{assignment}.ipynb")
+        nbformat.write(solved(), target / f"{ASSIGNMENT}.ipynb")
     return folder
 
 
@@ -104,21 +68,23 @@ def run(command: list[str], cwd: Path) -> float:
 
 
 def floor_seconds(root: Path) -> float:
-    """Median wall time of `nbgrader autograde` of the empty notebook, one student."""
-    run([str(BIN / "nbgrader"), "generate_assignment", "empty", "--force"], root)
-    submitted = root / "submitted" / "floor" / "empty"
+    """Median wall time of `nbgrader autograde` of the solved notebook, one student."""
+    run([str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT, "--force"], root)
+    submitted = root / "submitted" / "floor" / ASSIGNMENT
     submitted.mkdir(parents=True)
-    shutil.copyfile(root / "solutions" / "empty" / "empty.ipynb", submitted / "empty.ipynb")
-    command = [str(BIN / "nbgrader"), "autograde", "empty", "--student", "floor", "--force"]
+    nbformat.write(solved(), submitted / f"{ASSIGNMENT}.ipynb")
+    command = [str(BIN / "nbgrader"), "autograde", ASSIGNMENT, "--student", "floor", "--force"]
     return statistics.median(run(command, root) for _ in range(FLOOR_REPEATS))
 
 
-def grade_seconds(root: Path, folder: Path, jobs: int) -> tuple[float, str]:
-    """Wall time of `rnnlab grade` (the whole command) and its grades.csv."""
+def grade_seconds(root: Path, folder: Path, jobs: int, *options: str) -> float:
+    """Wall time of `rnnlab grade` (the whole command); every notebook must get 10/10."""
     out = Path(tempfile.mkdtemp(dir=root, prefix=f"out_{folder.name}_{jobs}_"))
     command = [str(BIN / "rnnlab"), "grade", str(folder), "--out", str(out), "--jobs", str(jobs)]
-    seconds = run(command, root)
-    return seconds, (out / "grades.csv").read_text()
+    seconds = run([*command, *options], root)
+    full = (out / "grades.csv").read_text().count(",10,10,graded,")
+    assert full == len(list(folder.iterdir())), f"{full} notebooks of {folder} got 10/10"
+    return seconds
 
 
 def main() -> None:
@@ -126,26 +92,24 @@ def main() -> None:
         root = Path(tmp)
         make_course(root)
         floor = floor_seconds(root)
-        empty, _ = grade_seconds(root, make_class(root / "empty", "empty", root), jobs=1)
-        numpy_class = make_class(root / "numpy", "numpy_only", root)
-        serial, _ = grade_seconds(root, numpy_class, jobs=1)
-        parallel, grades = grade_seconds(root, numpy_class, jobs=2)
-        one, _ = grade_seconds(root, make_class(root / "one", "numpy_only", root, 1), jobs=1)
+        group = make_class(root / "class")
+        unsafe = grade_seconds(root, group, 1, "--unsafe-no-sandbox")
+        serial = grade_seconds(root, group, 1)
+        parallel = grade_seconds(root, group, 2)
+        one = grade_seconds(root, make_class(root / "one", 1), 1)
 
-    per = empty / STUDENTS
-    once = one - serial / STUDENTS  # start-up and gradebook set-up, paid once per run
+    per, once = serial / STUDENTS, one - serial / STUDENTS  # once: start-up, gradebook set-up
     lines = [
-        f"grading cost, {STUDENTS} students, {os.cpu_count()} CPUs",
-        f"  floor: nbgrader autograde of an empty notebook, one student  {floor:6.2f} s",
-        f"  rnnlab grade, empty notebook, 1 process    {per:6.2f} s per submission"
-        f"   {per / floor:.2f}x the floor (aim <= 1.5x)",
-        f"  rnnlab grade, numpy notebook, 1 process    {serial / STUDENTS:6.2f} s per submission",
-        f"  rnnlab grade, numpy notebook, 2 processes  {parallel / STUDENTS:6.2f} s per submission"
-        f"   speed-up {serial / parallel:.2f}x",
+        f"grading cost, {STUDENTS} students of {ASSIGNMENT} (solved), {os.cpu_count()} CPUs",
+        f"  unsandboxed (--unsafe-no-sandbox), 1 process  {unsafe / STUDENTS:6.2f} s per notebook",
+        f"  sandboxed, 1 process                         {per:6.2f} s per notebook"
+        f"   {serial / unsafe:.2f}x unsandboxed (aim <= 1.3x)",
+        f"  sandboxed, 2 processes                       {parallel / STUDENTS:6.2f} s per notebook"
+        f"   speed-up {serial / parallel:.2f}x (aim >= 1.6x)",
         f"  paid once per run (start, gradebook set-up) {once:5.2f} s; without it the"
         f" speed-up is {(serial - once) / (parallel - once):.2f}x",
-        f"  torch never imported while grading the numpy notebook:"
-        f" {grades.count(',2,2,graded,')}/{STUDENTS} students passed that test cell",
+        f"  floor: nbgrader autograde of the notebook alone (checks in its kernel)"
+        f"  {floor:6.2f} s",
     ]
     print("\n".join(lines))
 

@@ -1,10 +1,20 @@
 """The instructor's side of the exercises: grade a folder of submissions with nbgrader.
 
-``rnnlab grade FOLDER`` (``make grade SUBMISSIONS=FOLDER``) calls
-``grade.grade_class``; the modules hold one step each: ``collect`` (find the
-notebooks), ``course`` (the grading folder), ``run`` (child processes with limits),
-``worker`` (nbgrader inside a child), ``failures`` (why points were lost),
-``feedback`` (no hidden tests in feedback), ``report`` (grades.csv and the summary).
+``rnnlab grade FOLDER`` (``make grade SUBMISSIONS=FOLDER``) calls ``grade.grade_class``;
+the modules hold one step each:
+
+* the run: ``collect`` (find the notebooks; bad input is one student's problem),
+  ``course`` (the grading folder), ``lock`` (one run per folder), ``secret`` (where the
+  hidden cases come from), ``task`` (one notebook's job), ``run`` (child processes with
+  limits), ``report`` (grades.csv and the summary);
+* one notebook: ``worker`` (nbgrader inside a child), ``executor`` (nbgrader's Execute
+  step, the test cells decided here), ``verdicts`` (the course's test cells, run in the
+  grader's process), ``remote`` (proxies that call the student's functions), ``failures``
+  (why points were lost), ``feedback`` (no hidden tests in feedback);
+* the sandbox: ``sandbox`` (bubblewrap and hard limits), ``cgroups`` (pids and memory),
+  ``kernel`` (kernels over ZMQ ipc), ``sandbox_library`` (the ``rnnlab`` inside);
+* inside the sandbox: ``wire`` (values across the boundary) and ``callee`` (the kernel's
+  side of a call).
 
 Nothing here is imported by ``import rnnlab``, and the driver process never imports
 nbgrader: only the grading processes do.

@@ -93,3 +93,27 @@ def describe_crash(messages: list[str], running: dict) -> dict:
         reason = f"a cell ran past the limit per cell and could not be interrupted{where}"
         return {"status": "timeout", "reason": reason}
     return {"status": "error", "reason": _last_exception(messages)}
+
+
+def describe_disagreements(verdicts: list[dict]) -> str:
+    """The test cells where the notebook's own run and the grader's checks disagree.
+
+    Args:
+        verdicts: per test cell, ``{"grade_id", "passed": the grader's verdict,
+            "hidden": whether a hidden test failed it, "kernel": "passed" or the error of
+            the kernel's own run}`` (the executor's journal). The kernel never runs the
+            hidden tests, so a hidden test that fails is no disagreement. The grader's
+            verdict counts; the kernel's run is only reported.
+    """
+    parts = []
+    for verdict in verdicts:
+        kernel = str(verdict.get("kernel", ""))
+        passed = bool(verdict.get("passed"))
+        if (kernel == "passed") == passed or (kernel == "passed" and verdict.get("hidden")):
+            continue
+        if verdict.get("passed"):
+            said = f"the notebook's own run failed ({_shorten(kernel)[:120]})"
+        else:
+            said = "the notebook's own run passed"
+        parts.append(f"{verdict.get('grade_id')}: {said}, the grader's checks decide")
+    return "; ".join(parts)

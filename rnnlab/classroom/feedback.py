@@ -33,6 +33,20 @@ def cut_hidden_region(source: str) -> tuple[str, bool]:
     return "\n".join(kept), found
 
 
+def hidden_lines(source: str) -> set[int]:
+    """The numbers (from 1) of the lines of ``source`` in its hidden-test regions,
+    markers included; as cut_hidden_region, a region left open runs to the end."""
+    lines, hidden = set(), False
+    for number, line in enumerate(source.split("\n"), start=1):
+        if BEGIN in line:
+            hidden = True
+        if hidden:
+            lines.add(number)
+        if END in line and hidden:
+            hidden = False
+    return lines
+
+
 def last_line_only(output: NotebookNode) -> NotebookNode:
     """Replace an error output's traceback by the one line ``ename: evalue``."""
     if output.get("output_type") == "error":

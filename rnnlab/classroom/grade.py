@@ -4,37 +4,48 @@ The steps, in order:
 
 1. ``collect``: one (student, assignment) pair per student and graded assignment;
    a missing or unreadable notebook is decided here and never reaches nbgrader.
-2. ``course.set_up``: the grading folder gets the config and the sources.
+2. ``course.set_up``: the grading folder (locked for this run) gets the config and the
+   sources; the sandboxes' ``rnnlab`` and the run's cgroup are made.
 3. ``prepare`` (one child process): the assignments and students are recorded in the
    gradebook, as ``nbgrader generate_assignment`` does, so grading works on a fresh
-   clone.
+   clone; grades this run does not replace are removed.
 4. ``worker.grade`` (one child process per pair, ``jobs`` at a time): autograde and
-   feedback, under a memory limit and a wall-clock limit.
-5. ``report``: grades.csv in the grading folder, and a summary.
+   feedback, the kernel in its sandbox, the tests decided by the grader's process.
+5. ``report``: once every sandbox is gone, grades.csv (written whole or not at all) in
+   the grading folder, and a summary.
 """
 
 import json
 import os
+import sysconfig
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnlab.classroom import collect, course, report, run
+from rnnlab.classroom import collect, course, lock, report, run, sandbox, sandbox_library, secret
+from rnnlab.classroom.cgroups import Cgroup
 from rnnlab.classroom.course import CourseError
+from rnnlab.classroom.task import Isolation, Task
 
 WORKER = "rnnlab.classroom.worker"
 PREPARE_TIMEOUT = 600.0
+GONE = "no longer in the folder of submissions: an earlier grade was removed"
+UNSAFE = "graded without a sandbox (--unsafe-no-sandbox): as safe as the notebook is honest"
 
 
 @dataclass
 class Limits:
     """Per notebook: wall-clock seconds, seconds per cell (None: nbgrader_config.py's),
-    and address space in GB for the grading process and its kernel (0: no limit)."""
+    and memory in GB for the grading process and for its kernel (0: no limit)."""
 
     timeout: float = 600.0
     cell_timeout: float | None = None
     memory_gb: float = 4.0
+
+    @property
+    def memory_bytes(self) -> int | None:
+        return int(self.memory_gb * 2**30) or None
 
 
 @dataclass
@@ -58,16 +69,25 @@ class _Paths:
     def progress(self) -> Path:
         return self._under(f"{course.SCRATCH}/jobs", ".cell")
 
+    @property
+    def journal(self) -> Path:
+        return self._under(f"{course.SCRATCH}/jobs", ".verdicts.json")
+
     def relative(self, path: Path) -> str:
         return path.relative_to(self.out).as_posix()
 
 
 def _prepare(
-    out: Path, assignments: list[str], students: list[str], db_url: str
-) -> dict[str, float]:
+    out: Path,
+    assignments: list[str],
+    students: list[str],
+    ungraded: list[tuple[str, str]],
+    db_url: str,
+) -> dict:
+    """Run ``worker.prepare``: ``{"max_scores": ..., "vanished": [...]}``."""
     log, result = out / "logs" / "prepare.log", out / course.SCRATCH / "prepare.json"
     result.unlink(missing_ok=True)
-    args = (out, assignments, students, db_url, log, result)
+    args = (out, assignments, students, ungraded, db_url, log, result)
     job = run.Job(("prepare",), f"{WORKER}:prepare", args, PREPARE_TIMEOUT)
     outcome = run.run_one(job)
     if outcome.exitcode != 0 or not result.exists():
@@ -76,16 +96,31 @@ def _prepare(
     return json.loads(result.read_text())
 
 
-def _job(out: Path, submission: collect.Submission, db_url: str, limits: Limits) -> run.Job:
-    """The grading job of one submitted notebook, its result and progress files reset."""
-    paths = _Paths(out, submission.student, submission.assignment)
-    paths.result.parent.mkdir(parents=True, exist_ok=True)
-    paths.result.unlink(missing_ok=True)
-    paths.progress.unlink(missing_ok=True)
-    memory = int(limits.memory_gb * 2**30) or None
-    args = (out, paths.student, paths.assignment, db_url, limits.timeout, limits.cell_timeout,
-            memory, paths.log, paths.result, paths.progress)  # fmt: skip
-    return run.Job((paths.student, paths.assignment), f"{WORKER}:grade", args, limits.timeout)
+@dataclass
+class _Run:
+    """What every notebook of one run shares."""
+
+    out: Path
+    db_url: str
+    limits: Limits
+    isolation: Isolation
+    secret: bytes
+
+    def job(self, submission: collect.Submission, number: int) -> run.Job:
+        """The grading job of one submitted notebook, its files of an earlier run reset."""
+        paths = _Paths(self.out, submission.student, submission.assignment)
+        for path in (paths.result, paths.progress, paths.journal):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.unlink(missing_ok=True)
+        seed = secret.case_seed(self.secret, paths.student, paths.assignment, submission.content)
+        task = Task(
+            root=self.out, student=paths.student, assignment=paths.assignment, number=number,
+            db_url=self.db_url, timeout=self.limits.timeout,
+            cell_timeout=self.limits.cell_timeout, memory_bytes=self.limits.memory_bytes,
+            seed=seed, isolation=self.isolation, log=paths.log, result=paths.result,
+            progress=paths.progress, journal=paths.journal,
+        )  # fmt: skip
+        return run.Job((paths.student, paths.assignment), f"{WORKER}:grade", (task,), task.timeout)
 
 
 def _not_graded(submission: collect.Submission, max_score: float) -> report.Row:
@@ -121,6 +156,24 @@ def _row_of(paths: _Paths, outcome: run.Outcome, max_score: float, timeout: floa
     return row
 
 
+def _isolation(out: Path, sandboxed: bool) -> tuple[Isolation, Cgroup | None]:
+    """How this run isolates its kernels: the sandboxes' rnnlab and the run's cgroup."""
+    if not sandboxed:
+        return Isolation(sandboxed=False), None
+    sandbox.check()
+    cgroup = Cgroup.for_run()
+    if cgroup is None and os.geteuid() == 0:
+        raise sandbox.SandboxUnavailableError(
+            "no pids cgroup can be made here, and as root nothing else limits how many "
+            "processes a notebook starts: run rnnlab grade as an ordinary user, or where "
+            "/sys/fs/cgroup is writable"
+        )
+    library = sandbox_library.build(out / course.SCRATCH / "sandbox").parent
+    packages = tuple(sandbox.visible_packages(Path(sysconfig.get_paths()["purelib"])))
+    folders = tuple(cgroup.folders) if cgroup else ()
+    return Isolation(True, library, packages, folders), cgroup
+
+
 def grade_class(
     submissions: Path,
     *,
@@ -130,6 +183,7 @@ def grade_class(
     jobs: int | None = None,
     limits: Limits | None = None,
     assignments: Collection[str] = (),
+    sandboxed: bool = True,
     echo: Callable[[str], None] = print,
 ) -> list[report.Row]:
     """Grade every student's notebooks in ``submissions``; write ``out/grades.csv``.
@@ -137,12 +191,13 @@ def grade_class(
     Args:
         submissions: one sub-folder or zip per student.
         root: the course root (nbgrader_config.py and solutions/).
-        out: the grading folder (may be ``root`` itself).
+        out: the grading folder (may be ``root`` itself); one run at a time.
         db_url: the gradebook (any SQLAlchemy URL); default RNNLAB_DB_URL, else
             ``out/gradebook.db``.
         jobs: processes at a time; default os.cpu_count().
         limits: time and memory per notebook.
         assignments: grade only these; default those that anyone submitted.
+        sandboxed: run each kernel in a bubblewrap sandbox (False: for a trusted folder).
         echo: prints progress and the summary.
 
     Returns:
@@ -150,7 +205,6 @@ def grade_class(
     """
     start = time.monotonic()
     limits = limits or Limits()
-    workers = jobs or os.cpu_count() or 1
     known = course.assignments(root)
     unknown = sorted(set(assignments) - set(known))
     if unknown:
@@ -158,20 +212,55 @@ def grade_class(
     found = collect.collect(submissions, known, assignments)
     if not found.submissions:
         raise CourseError(f"no notebook of {known} in {submissions}")
+    out.mkdir(parents=True, exist_ok=True)
+    with lock.held(out):
+        rows = _grade_locked(found, root, out, db_url, jobs, limits, sandboxed, echo)
+    workers = jobs or os.cpu_count() or 1
+    echo(report.summary(rows, found.notes, time.monotonic() - start, workers))
+    return rows
+
+
+def _grade_locked(
+    found: collect.Collected,
+    root: Path,
+    out: Path,
+    db_url: str | None,
+    jobs: int | None,
+    limits: Limits,
+    sandboxed: bool,
+    echo: Callable[[str], None],
+) -> list[report.Row]:
     graded = sorted({s.assignment for s in found.submissions})
     course.set_up(root, out, graded)
+    isolation, cgroup = _isolation(out, sandboxed)
+    key, note = secret.course_secret(root)
+    if note:
+        found.notes.append(note)
     db_url = db_url or os.environ.get("RNNLAB_DB_URL") or course.default_db_url(out)
-    students = sorted({s.student for s in found.submissions})
-    max_scores = _prepare(out, graded, students, db_url)
+    # A name that is no student id (collect says why) never reaches the gradebook.
+    named = [s for s in found.submissions if collect.is_student_id(s.student)]
+    students = sorted({s.student for s in named})
+    ungraded = [(s.student, s.assignment) for s in named if s.content is None]
+    prepared = _prepare(out, graded, students, ungraded, db_url)
+    max_scores = prepared["max_scores"]
+    this = _Run(out, db_url, limits, isolation, key)
 
     rows, todo = [], []
+    for student in prepared["vanished"]:
+        for assignment in graded:
+            course.discard(out, student, assignment)
+            rows.append(
+                report.Row(student, assignment, 0.0, max_scores[assignment], "missing", GONE)
+            )
     for submission in found.submissions:
-        course.place(out, submission)
         if submission.content is None:
-            course.discard(out, submission.student, submission.assignment)
+            if collect.is_student_id(submission.student):
+                course.place(out, submission)  # removes an earlier run's copy
+                course.discard(out, submission.student, submission.assignment)
             rows.append(_not_graded(submission, max_scores[submission.assignment]))
         else:
-            todo.append(_job(out, submission, db_url, limits))
+            course.place(out, submission)
+            todo.append(this.job(submission, len(todo)))
 
     finished = 0
 
@@ -184,13 +273,18 @@ def grade_class(
         )
         rows.append(row)
         echo(
-            f"[{finished:>3}/{len(todo)}] "
-            f"{student} {assignment}: {row.status} {row.score:g}/{row.max_score:g} "
-            f"({outcome.seconds:.1f} s)"
+            f"[{finished:>3}/{len(todo)}] {student} {assignment}: {row.status} "
+            f"{row.score:g}/{row.max_score:g} ({outcome.seconds:.1f} s)"
         )
 
-    run.run_all(todo, workers, done)
+    try:
+        run.run_all(todo, jobs or os.cpu_count() or 1, done)
+    finally:
+        if cgroup is not None:
+            cgroup.remove()  # every sandbox of the run is gone before grades.csv is written
+    if not sandboxed:
+        for row in rows:
+            row.reason = f"{row.reason}; {UNSAFE}" if row.reason else UNSAFE
     rows.sort(key=lambda r: (r.student, r.assignment))
     report.write_csv(rows, out / "grades.csv")
-    echo(report.summary(rows, found.notes, time.monotonic() - start, workers))
     return rows

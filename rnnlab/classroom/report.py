@@ -14,6 +14,7 @@ Every status other than ``graded`` scores 0.
 """
 
 import csv
+import os
 from collections import Counter
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
@@ -42,14 +43,17 @@ def _number(value: float) -> str:
 
 
 def write_csv(rows: list[Row], path: Path) -> None:
-    """Write the rows, sorted by student then assignment, with a header line."""
-    with path.open("w", newline="") as f:
+    """Write the rows, sorted by student then assignment, with a header line; whole or
+    not at all (a reader never meets half a file)."""
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         for row in sorted(rows, key=lambda r: (r.student, r.assignment)):
             values = list(astuple(row))
             values[2:4] = [_number(row.score), _number(row.max_score)]
             writer.writerow(values)
+    os.replace(partial, path)
 
 
 def read_csv(path: Path) -> list[Row]:

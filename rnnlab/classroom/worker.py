@@ -6,6 +6,7 @@ memory (the kernel it starts inherits the limit), sends its output to a log file
 writes a small JSON result the driver reads back.
 """
 
+import contextlib
 import json
 import logging
 import math
@@ -17,15 +18,25 @@ import traceback
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
 from traitlets.config import Config, PyFileConfigLoader
 from traitlets.log import get_logger
 
 from rnnlab.classroom import course, feedback
-from rnnlab.classroom.failures import cell_label, describe_crash, describe_failures
+from rnnlab.classroom.cgroups import Cgroup
+from rnnlab.classroom.executor import TrustedExecute
+from rnnlab.classroom.failures import (
+    cell_label,
+    describe_crash,
+    describe_disagreements,
+    describe_failures,
+)
+from rnnlab.classroom.sandbox import Limits, Sandbox
+from rnnlab.classroom.task import Task
 
 ALARM_MARGIN = 60  # seconds past the driver's limit
 
@@ -65,14 +76,25 @@ def _write(path: Path, result: dict) -> None:
 
 
 def prepare(
-    root: Path, assignments: list[str], students: list[str], db_url: str, log: Path, result: Path
+    root: Path,
+    assignments: list[str],
+    students: list[str],
+    ungraded: list[tuple[str, str]],
+    db_url: str,
+    log: Path,
+    result: Path,
 ) -> None:
     """Record the assignments (nbgrader generate_assignment) and the students in the
-    gradebook, and write ``{assignment: max_score}``.
+    gradebook, clear what no longer holds, and write ``{"max_scores": {assignment:
+    max_score}, "vanished": [student, ...]}``.
 
     The release copy goes to a scratch folder, never to the course's exercises/. The
     students are created here, one after the other, because two grading processes that
-    both create the same student (two notebooks of one student at once) collide.
+    both create the same student (two notebooks of one student at once) collide. A
+    gradebook grade that this run does not replace is removed: that of each
+    ``(student, assignment)`` in ``ungraded`` (missing or invalid now), and every graded
+    assignment of a student of the gradebook who is no longer in the folder
+    (``vanished``: the driver gives them a row ``missing``).
     """
     _start(log)
     cfg = load_config(root, db_url)
@@ -86,7 +108,12 @@ def prepare(
         for student in students:
             gb.update_or_create_student(student)
         scores = {name: gb.find_assignment(name).max_score for name in assignments}
-    _write(result, scores)
+        vanished = sorted({s.id for s in gb.students} - set(students))
+        stale = [*ungraded, *((s, a) for s in vanished for a in assignments)]
+        for student, assignment in stale:
+            with contextlib.suppress(MissingEntry):
+                gb.remove_submission(assignment, student)
+    _write(result, {"max_scores": scores, "vanished": vanished})
 
 
 class _ErrorLog:
@@ -101,57 +128,56 @@ class _ErrorLog:
         return True
 
 
-def grade(
-    root: Path,
-    student: str,
-    assignment: str,
-    db_url: str,
-    timeout: float,
-    cell_timeout: float | None,
-    memory_bytes: int | None,
-    log: Path,
-    result: Path,
-    progress: Path,
-) -> None:
-    """Autograde one student's assignment, write its feedback, and write the result:
-    ``{"status", "score", "max_score", "reason"}``.
+def grade(task: Task) -> None:
+    """Autograde one student's assignment in its sandbox, write its feedback, and write
+    the result: ``{"status", "score", "max_score", "reason"}``.
 
-    ``timeout`` is the driver's limit for the whole notebook; a cell may run for
-    ``cell_timeout`` seconds (default: nbgrader_config.py's), never longer than that:
-    an endless loop in one cell is interrupted, and the cells after it still run.
+    ``task.timeout`` is the driver's limit for the whole notebook; a cell may run for
+    ``task.cell_timeout`` seconds (default: nbgrader_config.py's), never longer: an
+    endless loop in one cell is interrupted, and the cells after it still run.
     """
-    _start(log, memory_bytes)
+    _start(task.log, task.memory_bytes)
     # The driver kills this process at `timeout`; should the driver itself die, the
-    # alarm still ends it (and the kernel exits with its parent).
-    signal.alarm(math.ceil(timeout) + ALARM_MARGIN)
+    # alarm still ends it (and the sandbox dies with its parent).
+    signal.alarm(math.ceil(task.timeout) + ALARM_MARGIN)
+    box = _sandbox(task)
     try:
-        outcome = _autograde(root, student, assignment, db_url, timeout, cell_timeout, progress)
+        outcome = _autograde(task, box)
     except Exception as err:  # a failure of the grading itself, not of the notebook
         traceback.print_exc()
         outcome = {"status": "error", "reason": f"{type(err).__name__}: {err}"[:200]}
-    _write(result, outcome)
+    finally:
+        if box is not None and box.cgroup is not None:
+            box.cgroup.remove()  # nothing the kernel started outlives its notebook
+    _write(task.result, outcome)
 
 
-def _autograde(
-    root: Path,
-    student: str,
-    assignment: str,
-    db_url: str,
-    timeout: float,
-    cell_timeout: float | None,
-    progress: Path,
-) -> dict:
-    cfg = load_config(root, db_url)
+def _sandbox(task: Task) -> Sandbox | None:
+    """The sandbox of this task's kernel (its own cgroup inside the run's), or None."""
+    isolation = task.isolation
+    if not isolation.sandboxed:
+        return None
+    limits = Limits(cpu_seconds=math.ceil(task.timeout), memory_bytes=task.memory_bytes)
+    cgroup = None
+    if isolation.cgroup:
+        run = Cgroup(list(isolation.cgroup))
+        cgroup = run.child(f"task-{task.number}", limits.processes, limits.memory_bytes)
+    return Sandbox(isolation.library, isolation.packages, limits, cgroup)
+
+
+def _autograde(task: Task, box: Sandbox | None) -> dict:
+    cfg = load_config(task.root, task.db_url)
     configured = cfg.Execute.get("timeout", cfg.ExecutePreprocessor.get("timeout", 30))
-    cfg.Execute.timeout = max(1, round(min(cell_timeout or configured, timeout)))
+    cfg.Execute.timeout = max(1, round(min(task.cell_timeout or configured, task.timeout)))
     running: dict = {}
 
     def remember(cell, cell_index, **_):
         running.update(cell=cell, index=cell_index)
-        progress.write_text(cell_label(cell, cell_index))
+        task.progress.write_text(cell_label(cell, cell_index))
 
     cfg.Execute.on_cell_execute = remember
-    coursedir = CourseDirectory(config=cfg, assignment_id=assignment, student_id=student)
+    _trusted_execution(cfg, task, box)
+    coursedir = CourseDirectory(config=cfg, assignment_id=task.assignment, student_id=task.student)
     errors = _ErrorLog()
     get_logger().addFilter(errors)
     try:
@@ -164,24 +190,42 @@ def _autograde(
     generate = GenerateFeedback(coursedir=coursedir, config=cfg)
     generate.force = True
     generate.start()
-    return summarize(root, cfg, student, assignment)
+    return summarize(task, cfg)
 
 
-def summarize(root: Path, cfg: Config, student: str, assignment: str) -> dict:
+def _trusted_execution(cfg: Config, task: Task, box: Sandbox | None) -> None:
+    """Autograde with TrustedExecute in place of nbgrader's Execute."""
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    cfg.Autograde.autograde_preprocessors = [
+        TrustedExecute if step is Execute else step for step in default
+    ]
+    source = task.root / course.SOURCE / task.assignment / f"{task.assignment}.ipynb"
+    cfg.TrustedExecute.sandbox = box
+    cfg.TrustedExecute.case_seed = task.seed
+    cfg.TrustedExecute.course_notebook = str(source)
+    cfg.TrustedExecute.journal = str(task.journal)
+    cfg.TrustedExecute.kernel_log = str(task.log)
+
+
+def summarize(task: Task, cfg: Config) -> dict:
     """The score of a graded submission, and which test cells lost points and why."""
     with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id) as gb:
-        submission = gb.find_submission(assignment, student)
+        submission = gb.find_submission(task.assignment, task.student)
         grades = [
             (grade.name, grade.score, grade.max_score, grade.needs_manual_grade)
             for notebook in submission.notebooks
             for grade in notebook.grades
         ]
         score, max_score = submission.score, submission.max_score
-    path = root / "autograded" / student / assignment / f"{assignment}.ipynb"
-    notebook = nbformat.read(path, as_version=4)
-    return {
-        "status": "graded",
-        "score": score,
-        "max_score": max_score,
-        "reason": describe_failures(notebook, grades),
-    }
+    name = f"{task.assignment}.ipynb"
+    notebook = nbformat.read(task.root / "autograded" / task.student / task.assignment / name, 4)
+    verdicts = json.loads(task.journal.read_text()) if task.journal.exists() else []
+    reason = "; ".join(
+        part
+        for part in (
+            describe_failures(notebook, grades),
+            describe_disagreements(verdicts),
+        )
+        if part
+    )
+    return {"status": "graded", "score": score, "max_score": max_score, "reason": reason}

@@ -8,9 +8,12 @@ module's diagnosis), followed by the case that showed it. The checks set
 ``__tracebackhide__`` so that IPython shows the student that message, not our frames.
 """
 
+import contextlib
 import copy
 import inspect
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,8 +65,49 @@ HIDDEN = (
 )
 
 
+# Where hidden cases come from while a notebook is graded: a seed nobody can predict
+# (``rnnlab grade`` derives it from the course secret); None: the fixed HIDDEN cases.
+_drawn_seed: ContextVar[int | None] = ContextVar("drawn_seed", default=None)
+
+
+@contextlib.contextmanager
+def drawn_cases(seed: int) -> Iterator[None]:
+    """While active, every hidden check draws its cases from ``seed``."""
+    token = _drawn_seed.set(seed)
+    try:
+        yield
+    finally:
+        _drawn_seed.reset(token)
+
+
+def drawn_rng(tag: str) -> np.random.Generator | None:
+    """The generator a hidden check named ``tag`` draws its cases from, or None outside
+    :func:`drawn_cases` (then the fixed hidden cases are used)."""
+    seed = _drawn_seed.get()
+    return None if seed is None else np.random.default_rng([seed, zlib.crc32(tag.encode())])
+
+
+def _draw(rng: np.random.Generator, count: int = 5) -> tuple[Case, ...]:
+    """``count`` cases of random sizes: the first has T = B = 1, the last is float32,
+    and D ≠ H in the second, so the corners the visible cases cover are covered too."""
+    drawn = []
+    for k in range(count):
+        T, B, D, H = (int(n) for n in rng.integers(1, 7, size=4))
+        if k == 0:
+            T, B = 1, 1
+        if k == 1 and D == H:
+            D = H + 1
+        dtype = "float32" if k == count - 1 else "float64"
+        drawn.append(Case(B=B, D=D, H=H, seed=int(rng.integers(10**6)), T=T, dtype=dtype))
+    return tuple(drawn)
+
+
 def cases(hidden: bool) -> tuple[Case, ...]:
-    return HIDDEN if hidden else VISIBLE
+    """The visible cases, or the hidden ones (drawn from the grading seed when set)."""
+    if not hidden:
+        return VISIBLE
+    rng = drawn_rng("recurrent")
+    return HIDDEN if rng is None else _draw(rng)
 
 
 def name_of(fn) -> str:
@@ -110,8 +154,10 @@ def call(
     __tracebackhide__ = True
     where = f"\n  (case: {case})" if case else ""
     given = copy.deepcopy((args, kwargs))
+    # A function graded in its sandbox (a proxy) runs where the reference is absent.
+    guard = contextlib.nullcontext([]) if getattr(fn, "remote", False) else _guard.reference_off()
     try:
-        with _guard.reference_off() as used:
+        with guard as used:
             result = fn(*given[0], **given[1])
             used = list(used)
     except NotImplementedError:

@@ -78,7 +78,24 @@ LAYOUT = (
 SCORE_HINT = "{name} returns the raw scores e (B, S); the softmax comes later"
 
 
+def _draw(rng: np.random.Generator, unequal: bool) -> tuple[Case, ...]:
+    """Hidden cases of random sizes (the first with B = S = 1, the last float32); with
+    ``unequal``, Dq ≠ Dk in every case."""
+    drawn = []
+    for k in range(4):
+        B, S, Dq, Dv, A = (int(n) for n in rng.integers(1, 7, size=5))
+        B, S = (1, 1) if k == 0 else (B, S)
+        Dk = Dq + int(rng.integers(1, 4)) if unequal else Dq
+        dtype = "float32" if k == 3 else "float64"
+        drawn.append(Case(B, S, Dq, Dk, Dv, A, seed=int(rng.integers(10**6)), dtype=dtype))
+    return tuple(drawn)
+
+
 def _cases(hidden: bool, unequal: bool = False) -> tuple[Case, ...]:
+    """The visible cases, or the hidden ones (drawn when a notebook is graded)."""
+    rng = _core.drawn_rng("attention") if hidden else None
+    if rng is not None:
+        return _draw(rng, unequal=False) + (_draw(rng, unequal=True) if unequal else ())
     chosen = HIDDEN if hidden else VISIBLE
     return chosen + (UNEQUAL[1:] if hidden else UNEQUAL[:1]) if unequal else chosen
 
@@ -214,7 +231,7 @@ def check_masked_softmax(fn, hidden: bool = False) -> None:
     __tracebackhide__ = True
     name = _core.name_of(fn)
     checked = 0
-    for case in VISIBLE if not hidden else HIDDEN:
+    for case in _cases(hidden):
         a = case.arrays()
         variants = (
             ("with a mask", a["scores"], a["mask"]),
@@ -286,7 +303,7 @@ def check_attend(fn, hidden: bool = False) -> None:
     __tracebackhide__ = True
     name = _core.name_of(fn)
     checked = 0
-    for case in VISIBLE if not hidden else HIDDEN:
+    for case in _cases(hidden):
         a = case.arrays()
         for mask in (a["mask"], None):
             checked += 1

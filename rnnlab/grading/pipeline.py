@@ -25,14 +25,32 @@ HIDDEN_SENTENCES = (
     "e-mail me at 9am!!",
     "Ada Lovelace wrote the first program; London remembers her.",
 )
+# The pieces hidden sentences are drawn from when a notebook is graded: words of several
+# alphabets, digits, punctuation runs, and the spacing corners (none, many, an empty text).
+WORDS = ("the", "Cat", "sat", "ON", "mat", "Où", "est", "café", "naïve", "Ωmega", "x_1", "9am",
+         "2009", "e-mail", "it's", "don't", "A", "ß", "über", "日本")  # fmt: skip
+PUNCTUATION = (".", ",", "!", "?", ";", ":", "!!", "...", "(", ")", "'", "-", "$", "%")
+SPACES = (" ", " ", " ", "  ", "\t", "\n")
 UNK_HINT = "a token that is not in the vocabulary gets the unknown id 1 (stoi.get(token, 1))"
+
+
+def _sentences(hidden: bool) -> tuple[str, ...]:
+    """The visible sentences, or the hidden ones (drawn when a notebook is graded)."""
+    rng = _core.drawn_rng("sentences") if hidden else None
+    if rng is None:
+        return HIDDEN_SENTENCES if hidden else SENTENCES
+    drawn = ["", "  " + str(rng.choice(WORDS)) + "   " + str(rng.choice(WORDS)) + "  "]
+    for _ in range(3):
+        pieces = [str(rng.choice(WORDS + PUNCTUATION)) for _ in range(rng.integers(3, 12))]
+        drawn.append("".join(piece + str(rng.choice(SPACES)) for piece in pieces))
+    return tuple(drawn)
 
 
 def check_tokenize(fn, hidden: bool = False) -> None:
     """Check ``fn(text) -> list of tokens``: lower-case words and punctuation marks."""
     __tracebackhide__ = True
     name = _core.name_of(fn)
-    sentences = HIDDEN_SENTENCES if hidden else SENTENCES
+    sentences = _sentences(hidden)
     for text in sentences:
         got = _core.call(fn, name, text, case=repr(text))
         expected = data.tokenize(text)
@@ -62,7 +80,7 @@ def check_to_ids(fn, hidden: bool = False) -> None:
     """Check ``fn(tokens, stoi) -> list of ids``, with id 1 for unknown tokens."""
     __tracebackhide__ = True
     name = _core.name_of(fn)
-    sentences = HIDDEN_SENTENCES if hidden else SENTENCES
+    sentences = _sentences(hidden)
     vocabulary = data.Vocabulary.build([data.tokenize(text) for text in sentences[:-1]])
     for text in sentences:
         tokens = data.tokenize(text) + ["<never-seen>"]
@@ -82,8 +100,14 @@ def check_to_ids(fn, hidden: bool = False) -> None:
 
 
 def _id_batches(hidden: bool) -> list[list[list[int]]]:
-    rng = np.random.default_rng(7 if hidden else 0)
+    drawn = _core.drawn_rng("batches") if hidden else None
+    rng = drawn or np.random.default_rng(7 if hidden else 0)
     shapes = ([3, 1, 5, 2], [4], [2, 6, 6]) if hidden else ([2, 4, 3], [1], [5, 5])
+    if drawn is not None:  # one batch of a single sequence, then two of random lengths
+        shapes = (
+            [int(rng.integers(1, 7))],
+            *(rng.integers(1, 8, size=rng.integers(2, 6)) for _ in "ab"),
+        )
     return [[rng.integers(2, 20, size=n).tolist() for n in lengths] for lengths in shapes]
 
 

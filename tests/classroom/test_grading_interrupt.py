@@ -1,5 +1,6 @@
 """Stopping `rnnlab grade` (SIGTERM, or Ctrl-C) kills the notebooks it is running."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,15 +11,35 @@ import pytest
 from nbformat.v4 import new_code_cell
 from toy_course import BIN, hand_in, make_course, student
 
+from rnnlab.classroom import sandbox
+
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 
 
 def _processes_in(folder):
+    """Processes working in ``folder``, or sandboxes made from it (bwrap's arguments name
+    the sandbox library in the grading folder; the kernel's own cwd is in its sandbox)."""
     return [
         p.pid
-        for p in psutil.process_iter(["cwd"])
-        if str(folder) in (p.info["cwd"] or "") and p.pid != os.getpid()
+        for p in psutil.process_iter(["cwd", "cmdline"])
+        if p.pid != os.getpid()
+        and (
+            str(folder) in (p.info["cwd"] or "")
+            or str(folder) in " ".join(p.info["cmdline"] or [])
+        )
     ]
+
+
+def _kernels(out):
+    """Sandboxed kernels of the run grading into ``out`` (a kernel's connection file is
+    where the sandbox puts it; its bwrap names the grading folder)."""
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        if {"ipykernel_launcher", sandbox.CONNECTION} <= set(p.info["cmdline"] or []):
+            with contextlib.suppress(psutil.Error):
+                if any(str(out) in " ".join(parent.cmdline()) for parent in p.parents()):
+                    found.append(p.pid)
+    return found
 
 
 def test_a_stopped_run_leaves_no_process_behind(tmp_path):
@@ -31,16 +52,15 @@ def test_a_stopped_run_leaves_no_process_behind(tmp_path):
     command = [str(BIN / "rnnlab"), "grade", str(tmp_path / "class"), "--out", str(out)]
     run = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True)
     try:
-        kernel_cwd = out / "autograded" / "hank"
         deadline = time.monotonic() + 120
-        while not _processes_in(kernel_cwd) and time.monotonic() < deadline:
+        while not _kernels(out) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert _processes_in(kernel_cwd), "the kernel never started"
+        assert _kernels(out), "the kernel never started"
 
         run.send_signal(signal.SIGTERM)
         assert run.wait(timeout=60) == 130
     finally:
         run.kill()
     time.sleep(1)
-    assert _processes_in(out) == []
+    assert _processes_in(out) == [] and _kernels(out) == []
     assert not (out / "grades.csv").exists()

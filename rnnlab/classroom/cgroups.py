@@ -1,0 +1,108 @@
+"""A process and memory limit per sandbox that holds for root too: Linux cgroups.
+
+``ulimit -u`` (RLIMIT_NPROC) does not limit root, and counts every process of a user
+(so a fork bomb in one notebook would starve the others). A ``pids`` cgroup per
+sandbox limits that sandbox alone, and the ``memory`` controller caps what its
+processes and its in-memory folders use together. ``rnnlab grade`` makes one cgroup
+for the run (``rnnlab-<pid>`` under its own) and one inside it per notebook; at the
+end every process left in them is killed and the folders removed.
+
+Both cgroup versions are handled: v1 (one hierarchy per controller, such as
+``/sys/fs/cgroup/pids``) and v2 (``/sys/fs/cgroup`` unified, where the controllers
+must be enabled in the parent's ``cgroup.subtree_control``). Where no hierarchy is
+writable, :meth:`Cgroup.for_run` returns None and the caller decides.
+"""
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+CONTROLLERS = ("pids", "memory")
+
+
+def _own_paths() -> list[Path]:
+    """The folders of this process's cgroups that hold the pids or memory controller."""
+    paths = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        names = controllers.split(",")
+        if controllers == "" and (ROOT / "cgroup.controllers").exists():  # v2, unified
+            paths.append(ROOT / path.lstrip("/"))
+        paths += [ROOT / name / path.lstrip("/") for name in CONTROLLERS if name in names]
+    return paths
+
+
+class Cgroup:
+    """The same cgroup in each hierarchy that has one of :data:`CONTROLLERS`."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders = folders
+
+    @classmethod
+    def for_run(cls) -> "Cgroup | None":
+        """A new cgroup for this run under this process's own, or None where none can be
+        made with a pids controller (no cgroup file system, or no right to write it)."""
+        try:
+            run = cls([folder / f"rnnlab-{os.getpid()}" for folder in _own_paths()])
+            run._make()
+        except OSError:
+            return None
+        if not any((folder / "pids.max").exists() for folder in run.folders):
+            run.remove()
+            return None
+        return run
+
+    def _make(self) -> None:
+        for folder in self.folders:
+            folder.mkdir(exist_ok=True)
+            if (folder / "cgroup.subtree_control").exists():  # v2: let children limit
+                (folder / "cgroup.subtree_control").write_text("+pids +memory")
+
+    def child(self, name: str, processes: int, memory_bytes: int | None) -> "Cgroup":
+        """A cgroup inside this one holding at most ``processes`` tasks (threads count)
+        and ``memory_bytes`` of memory."""
+        cgroup = Cgroup([folder / name for folder in self.folders])
+        cgroup.remove()
+        cgroup._make()
+        limits = {"pids.max": processes}
+        if memory_bytes:
+            limits |= {"memory.max": memory_bytes, "memory.limit_in_bytes": memory_bytes}
+        for folder in cgroup.folders:
+            for file, value in limits.items():
+                if (folder / file).exists():
+                    (folder / file).write_text(str(value))
+        return cgroup
+
+    def pids(self) -> set[int]:
+        """Every process in this cgroup and the cgroups inside it."""
+        found = set()
+        for folder in self.folders:
+            for procs in folder.rglob("cgroup.procs") if folder.is_dir() else ():
+                with contextlib.suppress(OSError):
+                    found |= {int(pid) for pid in procs.read_text().split()}
+        return found
+
+    def kill(self, seconds: float = 10.0) -> bool:
+        """Kill every process in this cgroup (a fork bomb included) until none is left;
+        False if some survived ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while (alive := self.pids()) and time.monotonic() < deadline:
+            for pid in alive:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
+        return not self.pids()
+
+    def remove(self) -> None:
+        """Kill what is left, then remove the folders (the deepest first)."""
+        self.kill()
+        for folder in self.folders:
+            inner = (
+                [path for path in folder.rglob("*") if path.is_dir()] if folder.is_dir() else []
+            )
+            for path in [*sorted(inner, key=lambda p: -len(p.parts)), folder]:
+                with contextlib.suppress(OSError):
+                    path.rmdir()

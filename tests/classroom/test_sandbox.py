@@ -1,0 +1,220 @@
+"""The sandbox a graded notebook's kernel runs in, tried from the inside: a script runs
+where a kernel would, and reports what it could see, reach and do.
+
+These tests need bubblewrap (`make test` and CI install it) and, as root, a writable
+cgroup file system; they fail rather than skip where either is missing.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from rnnlab.classroom import sandbox, sandbox_library
+from rnnlab.classroom.cgroups import Cgroup
+
+REPO = Path(__file__).resolve().parents[2]
+PROCESSES = 24
+MEMORY = 2**30
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    return sandbox_library.build(tmp_path_factory.mktemp("library")).parent
+
+
+@pytest.fixture(scope="module")
+def packages():
+    return tuple(sandbox.visible_packages(Path(sysconfig.get_paths()["purelib"])))
+
+
+@pytest.fixture
+def cgroup():
+    run = Cgroup.for_run()
+    if run is None and os.geteuid() == 0:
+        pytest.fail("no writable pids cgroup: the sandbox needs one when run as root")
+    yield run
+    if run is not None:
+        run.remove()
+
+
+def run_inside(library, packages, cgroup, script: str, tmp_path: Path, seconds=60, **limits):
+    """Run a Python script where a kernel would run; its stdout, parsed as JSON."""
+    sandbox.check()
+    job = cgroup.child("test", PROCESSES, MEMORY) if cgroup else None
+    box = sandbox.Sandbox(library, packages, sandbox.Limits(cpu_seconds=seconds, **limits), job)
+    connection = tmp_path / "connection.json"
+    connection.write_text("{}")
+    read, write = os.pipe()
+    command = box.command([sys.executable, "-c", textwrap.dedent(script)], connection, write)
+    env = {**os.environ, "RNNLAB_DB_URL": "postgresql://teacher:hunter2@localhost/grades"}
+    done = subprocess.run(command, pass_fds=(write,), capture_output=True, text=True,
+                          timeout=seconds + 30, env=env)  # fmt: skip
+    os.close(write)
+    os.close(read)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_sandbox_sees_none_of_the_graders_files(library, packages, cgroup, tmp_path):
+    secret = tmp_path / "gradebook.db"
+    secret.write_text("grades")
+    paths = [
+        REPO / "solutions",
+        REPO / "rnnlab",
+        REPO / "nbgrader_config.py",
+        REPO / ".git",
+        secret,
+        tmp_path,
+        Path.home() / ".bashrc",
+        Path("/etc/shadow"),
+        Path("/var/run"),
+        Path("/run/postgresql"),
+        Path(sys.base_prefix) / "lib/python3.11/site-packages/pip",
+    ]
+    found = run_inside(library, packages, cgroup, f"""
+        import json, os
+        paths = {[str(p) for p in paths]!r}
+        print(json.dumps({{"seen": [p for p in paths if os.path.exists(p)],
+                          "cwd": os.getcwd(), "repo": os.listdir({str(REPO)!r})}}))
+    """, tmp_path)  # fmt: skip
+    assert found["seen"] == []
+    assert found["cwd"] == sandbox.HOME
+    assert found["repo"] == [".venv"] if (REPO / ".venv").exists() else True
+
+
+def test_no_reference_model_no_torch_and_no_grader_package_can_be_imported(
+    library, packages, cgroup, tmp_path
+):
+    modules = ["torch", "rnnlab.lstm", "rnnlab.rnn", "rnnlab.gru", "rnnlab.attention",
+               "rnnlab.variants", "rnnlab.data", "rnnlab.classroom.grade", "nbgrader",
+               "sqlalchemy", "psycopg2", "jupyter_book"]  # fmt: skip
+    found = run_inside(library, packages, cgroup, f"""
+        import importlib, json
+        missing = []
+        for name in {modules!r}:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                missing.append(name)
+        from rnnlab import activations, grading, init
+        import numpy, matplotlib.pyplot, ipykernel
+        params = init.lstm(D=2, H=3, seed=0)
+        print(json.dumps({{"missing": missing, "stand_in": grading.check_lstm_cell(len) is None,
+                          "init": sorted(params)}}))
+    """, tmp_path)  # fmt: skip
+    assert found["missing"] == modules
+    assert found["stand_in"] is True
+    assert found["init"] == ["W_hh", "W_ih", "b_hh", "b_ih"]
+
+
+def test_no_network_no_socket_of_the_host_and_no_environment_of_the_grader(
+    library, packages, cgroup, tmp_path
+):
+    server = socket.create_server(("127.0.0.1", 0))
+    unix = socket.socket(socket.AF_UNIX)
+    unix.bind(str(tmp_path / "host.sock"))
+    unix.listen()
+    port = server.getsockname()[1]
+    found = run_inside(library, packages, cgroup, f"""
+        import json, os, socket
+        reached = []
+        for family, address in [(socket.AF_INET, ("127.0.0.1", {port})),
+                                (socket.AF_UNIX, {str(tmp_path / "host.sock")!r})]:
+            try:
+                socket.socket(family).connect(address)
+                reached.append(str(address))
+            except OSError:
+                pass
+        try:
+            socket.getaddrinfo("pypi.org", 443)
+            reached.append("dns")
+        except OSError:
+            pass
+        others = [p for p in os.listdir("/proc") if p.isdigit()]
+        print(json.dumps({{"reached": reached, "env": sorted(os.environ), "pids": len(others),
+                          "ppid": os.getppid()}}))
+    """, tmp_path)  # fmt: skip
+    server.close()
+    unix.close()
+    assert found["reached"] == []
+    assert "RNNLAB_DB_URL" not in found["env"] and set(found["env"]) <= set(sandbox.ENV) | {"PWD"}
+    assert found["pids"] <= 3  # bwrap's init, the script (and what it runs): no one else's
+
+
+def test_the_limits_are_hard_and_cannot_be_raised(library, packages, cgroup, tmp_path):
+    found = run_inside(library, packages, cgroup, """
+        import json, resource
+        limits = {name: resource.getrlimit(getattr(resource, name))
+                  for name in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
+        raised = []
+        for name, (soft, hard) in limits.items():
+            try:
+                resource.setrlimit(getattr(resource, name), (hard * 2, hard * 2))
+                raised.append(name)
+            except (ValueError, OSError):
+                pass
+        try:
+            with open("big", "wb") as f:
+                f.write(b"x" * (2 * 2**20))
+            wrote = "big file"
+        except OSError as error:
+            wrote = error.strerror
+        try:
+            open("/work/x", "w")
+            wrote_outside = True
+        except OSError:
+            wrote_outside = False
+        print(json.dumps({"limits": limits, "raised": raised, "wrote": wrote,
+                          "outside": wrote_outside}))
+    """, tmp_path, seconds=30, memory_bytes=MEMORY, file_bytes=2**20)  # fmt: skip
+    assert found["limits"] == {
+        "RLIMIT_AS": [MEMORY, MEMORY],
+        "RLIMIT_CPU": [30, 30],
+        "RLIMIT_FSIZE": [2**20, 2**20],
+        "RLIMIT_NOFILE": [512, 512],
+    }
+    assert found["raised"] == []
+    assert found["wrote"] == "File too large"
+    assert found["outside"] is False
+
+
+def test_a_fork_bomb_stops_at_the_process_limit(library, packages, cgroup, tmp_path):
+    found = run_inside(library, packages, cgroup, """
+        import json, threading, time
+        started = 0
+        for _ in range(500):
+            try:
+                threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+                started += 1
+            except RuntimeError:
+                break
+        print(json.dumps({"started": started}))
+    """, tmp_path)  # fmt: skip
+    assert 0 < found["started"] < PROCESSES
+
+
+def test_nothing_the_sandbox_started_outlives_it(library, packages, cgroup, tmp_path):
+    marker = "617.25"
+    run_inside(library, packages, cgroup, f"""
+        import json, os, subprocess
+        subprocess.Popen(["sleep", "{marker}"], start_new_session=True)
+        if os.fork() == 0:
+            os.setsid()
+            os.execvp("sleep", ["sleep", "{marker}"])
+        print(json.dumps({{"left": "two sleepers"}}))
+    """, tmp_path)  # fmt: skip
+    time.sleep(0.5)
+    left = [p for p in psutil.process_iter(["cmdline"]) if marker in (p.info["cmdline"] or [])]
+    for process in left:
+        process.send_signal(signal.SIGKILL)
+    assert left == []
