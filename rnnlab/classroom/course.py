@@ -8,6 +8,7 @@ it copies the config and the graded assignments' sources into a grading folder
 that can be archived, deleted, or opened with ``nbgrader formgrader``.
 """
 
+import json
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,6 +40,17 @@ def assignments(root: Path) -> list[str]:
         for folder in (root / SOURCE).iterdir()
         if (folder / f"{folder.name}.ipynb").is_file()
     )
+
+
+def needs(root: Path, assignment: str) -> tuple[str, ...]:
+    """The packages an assignment's sandbox must show besides the kernel's own, as its
+    notebook's metadata says: ``{"rnnlab": {"needs": ["torch"]}}`` (none by default)."""
+    path = root / SOURCE / assignment / f"{assignment}.ipynb"
+    metadata = json.loads(path.read_text()).get("metadata", {})
+    found = metadata.get("rnnlab", {}).get("needs", []) if isinstance(metadata, dict) else []
+    if not isinstance(found, list) or not all(isinstance(name, str) for name in found):
+        raise CourseError(f"{path}: metadata rnnlab.needs must be a list of package names")
+    return tuple(found)
 
 
 def set_up(root: Path, out: Path, graded: Iterable[str]) -> None:

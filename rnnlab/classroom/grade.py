@@ -156,8 +156,11 @@ def _row_of(paths: _Paths, outcome: run.Outcome, max_score: float, timeout: floa
     return row
 
 
-def _isolation(out: Path, sandboxed: bool) -> tuple[Isolation, Cgroup | None]:
-    """How this run isolates its kernels: the sandboxes' rnnlab and the run's cgroup."""
+def _isolation(
+    root: Path, out: Path, graded: list[str], sandboxed: bool
+) -> tuple[Isolation, Cgroup | None]:
+    """How this run isolates its kernels: the sandboxes' rnnlab, the packages each
+    assignment's sandboxes show, and the run's cgroup."""
     if not sandboxed:
         return Isolation(sandboxed=False), None
     sandbox.check()
@@ -169,7 +172,10 @@ def _isolation(out: Path, sandboxed: bool) -> tuple[Isolation, Cgroup | None]:
             "/sys/fs/cgroup is writable"
         )
     library = sandbox_library.build(out / course.SCRATCH / "sandbox").parent
-    packages = tuple(sandbox.visible_packages(Path(sysconfig.get_paths()["purelib"])))
+    site = Path(sysconfig.get_paths()["purelib"])
+    packages = {
+        name: tuple(sandbox.visible_packages(site, course.needs(root, name))) for name in graded
+    }
     folders = tuple(cgroup.folders) if cgroup else ()
     return Isolation(True, library, packages, folders), cgroup
 
@@ -232,7 +238,7 @@ def _grade_locked(
 ) -> list[report.Row]:
     graded = sorted({s.assignment for s in found.submissions})
     course.set_up(root, out, graded)
-    isolation, cgroup = _isolation(out, sandboxed)
+    isolation, cgroup = _isolation(root, out, graded, sandboxed)
     key, note = secret.course_secret(root)
     if note:
         found.notes.append(note)

@@ -3,7 +3,8 @@
 Inside, the kernel sees:
 
 * the system (``/usr``), Python and the packages a kernel needs (ipykernel, numpy,
-  matplotlib and what they require), read-only; not torch, not the grader's packages;
+  matplotlib and what they require), read-only; not the grader's packages, and not
+  torch unless the assignment needs it (``course.needs``);
 * a course package reduced to what a student may import (:mod:`.sandbox_library`):
   ``rnnlab.activations`` and ``rnnlab.init``, but no reference model;
 * a private, size-limited home folder (its working folder) and ``/tmp``, and the
@@ -156,11 +157,12 @@ def kernel_distributions(names=KERNEL_PACKAGES) -> list[importlib.metadata.Distr
     return list(found.values())
 
 
-def visible_packages(site_packages: Path) -> list[Path]:
+def visible_packages(site_packages: Path, needs: tuple[str, ...] = ()) -> list[Path]:
     """The entries of ``site_packages`` (packages, modules, metadata) of the kernel's
-    distributions: the only ones the sandbox shows."""
+    distributions and of those an assignment ``needs`` (such as torch): the only ones
+    the sandbox shows."""
     entries = set()
-    for distribution in kernel_distributions():
+    for distribution in kernel_distributions((*KERNEL_PACKAGES, *needs)):
         for file in distribution.files or []:
             top = Path(file).parts[0]
             if top not in ("..", "__pycache__") and (site_packages / top).exists():

@@ -5,7 +5,7 @@ process (``worker.grade``) reads it; this module imports nothing heavy, so the d
 never imports nbgrader.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -16,13 +16,14 @@ class Isolation:
     Args:
         sandboxed: whether each kernel runs in a bubblewrap sandbox.
         library: the folder holding the sandbox's ``rnnlab`` (sandbox_library).
-        packages: the entries of site-packages a sandbox shows (sandbox.visible_packages).
+        packages: per assignment, the entries of site-packages its sandboxes show
+            (sandbox.visible_packages).
         cgroup: the run's cgroup folders (empty: no cgroup, the rlimits only).
     """
 
     sandboxed: bool
     library: Path | None = None
-    packages: tuple[Path, ...] = ()
+    packages: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     cgroup: tuple[Path, ...] = ()
 
 

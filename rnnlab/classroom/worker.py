@@ -39,6 +39,11 @@ from rnnlab.classroom.sandbox import Limits, Sandbox
 from rnnlab.classroom.task import Task
 
 ALARM_MARGIN = 60  # seconds past the driver's limit
+MAX_FEEDBACK = 8 * 2**20  # bytes: a feedback file past this is replaced by a note
+FEEDBACK_CUT = (
+    f"the feedback was larger than {MAX_FEEDBACK // 2**20} MB (very long outputs or cells), "
+    "so it holds this note only; the score stands"
+)
 
 
 def _start(log_path: Path, memory_bytes: int | None = None) -> None:
@@ -162,7 +167,7 @@ def _sandbox(task: Task) -> Sandbox | None:
     if isolation.cgroup:
         run = Cgroup(list(isolation.cgroup))
         cgroup = run.child(f"task-{task.number}", limits.processes, limits.memory_bytes)
-    return Sandbox(isolation.library, isolation.packages, limits, cgroup)
+    return Sandbox(isolation.library, isolation.packages[task.assignment], limits, cgroup)
 
 
 def _autograde(task: Task, box: Sandbox | None) -> dict:
@@ -190,7 +195,21 @@ def _autograde(task: Task, box: Sandbox | None) -> dict:
     generate = GenerateFeedback(coursedir=coursedir, config=cfg)
     generate.force = True
     generate.start()
-    return summarize(task, cfg)
+    result = summarize(task, cfg)
+    if _limit_feedback(task.root / "feedback" / task.student / task.assignment):
+        result["reason"] = "; ".join(filter(None, [result["reason"], FEEDBACK_CUT]))
+    return result
+
+
+def _limit_feedback(folder: Path) -> bool:
+    """Replace every feedback file larger than MAX_FEEDBACK by a short page saying so;
+    whether there was one."""
+    cut = False
+    for path in folder.rglob("*") if folder.is_dir() else ():
+        if path.is_file() and path.stat().st_size > MAX_FEEDBACK:
+            path.write_text(f"<html><body><p>{FEEDBACK_CUT}.</p></body></html>\n")
+            cut = True
+    return cut
 
 
 def _trusted_execution(cfg: Config, task: Task, box: Sandbox | None) -> None:

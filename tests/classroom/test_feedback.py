@@ -67,3 +67,16 @@ def test_a_students_own_cell_is_never_changed():
 def test_the_preprocessor_runs_when_registered():
     # nbconvert skips a preprocessor whose `enabled` is False, the default of its base class
     assert HideHiddenTests().enabled
+
+
+def test_a_feedback_file_past_the_limit_is_replaced_by_a_note(tmp_path):
+    from rnnlab.classroom.worker import FEEDBACK_CUT, MAX_FEEDBACK, _limit_feedback
+
+    big, small = tmp_path / "ex" / "ex.html", tmp_path / "ex" / "style.css"
+    big.parent.mkdir()
+    big.write_bytes(b"x" * (MAX_FEEDBACK + 1))
+    small.write_text("body {}")
+    assert _limit_feedback(tmp_path) is True
+    assert FEEDBACK_CUT in big.read_text() and big.stat().st_size < 1000
+    assert small.read_text() == "body {}"
+    assert _limit_feedback(tmp_path) is False  # nothing left to cut

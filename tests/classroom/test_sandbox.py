@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from rnnlab.classroom import sandbox, sandbox_library
+from rnnlab.classroom import course, sandbox, sandbox_library
 from rnnlab.classroom.cgroups import Cgroup
 
 REPO = Path(__file__).resolve().parents[2]
@@ -218,3 +218,19 @@ def test_nothing_the_sandbox_started_outlives_it(library, packages, cgroup, tmp_
     for process in left:
         process.send_signal(signal.SIGKILL)
     assert left == []
+
+
+def test_an_assignment_that_needs_torch_says_so_and_its_sandbox_has_it(library, cgroup, tmp_path):
+    root = tmp_path / "course"
+    (root / "solutions" / "ex").mkdir(parents=True)
+    notebook = {"cells": [], "metadata": {"rnnlab": {"needs": ["torch"]}}, "nbformat": 4}
+    (root / "solutions" / "ex" / "ex.ipynb").write_text(json.dumps(notebook))
+    needs = course.needs(root, "ex")
+    assert needs == ("torch",)
+    site = Path(sysconfig.get_paths()["purelib"])
+    packages = tuple(sandbox.visible_packages(site, needs))
+    found = run_inside(library, packages, cgroup, """
+        import json, torch
+        print(json.dumps({"sum": torch.ones(3).sum().item()}))
+    """, tmp_path, memory_bytes=4 * 2**30)  # fmt: skip
+    assert found == {"sum": 3.0}
