@@ -32,8 +32,10 @@ MAX_ID = 64  # characters: the id is a file name (255 at most) with room for suf
 # The id is a path component of nbgrader's folders and of log files, and a gradebook
 # key: ASCII only (no look-alike of a slash, no control character), none of *?[] as
 # nbgrader reads the names as glob patterns, and never "." or "..".
-STUDENT_ID = re.compile(rf"[A-Za-z0-9_@+][A-Za-z0-9._@+-]{{0,{MAX_ID - 1}}}")
-ID_RULE = f"1 to {MAX_ID} ASCII letters, digits or ._@+-, not starting with . or -"
+# It also starts a cell of grades.csv, where a spreadsheet reads a leading = + - @ as a
+# formula: an id starts with a letter, a digit or _.
+STUDENT_ID = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9._@+-]{{0,{MAX_ID - 1}}}")
+ID_RULE = f"1 to {MAX_ID} ASCII letters, digits or ._@+-, starting with a letter, digit or _"
 OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK  # never through a link, no wait
 NOT_REGULAR = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket"}
 # Only these are read: zipfile bounds how much deflate makes of one read, not bzip2 or
@@ -71,7 +73,7 @@ class Collected:
 
 def is_student_id(name: str) -> bool:
     """Whether ``name`` can be a student id: 1 to ``MAX_ID`` (64) ASCII letters, digits
-    or ``._@+-``, not starting with ``.`` or ``-`` (so never ``.`` or ``..``)."""
+    or ``._@+-``, starting with a letter, a digit or ``_`` (so never ``.`` or ``..``)."""
     return STUDENT_ID.fullmatch(name) is not None
 
 

@@ -20,6 +20,7 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
 STATUSES = ("graded", "missing", "invalid", "timeout", "crashed", "error")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -42,6 +43,12 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _text(value: str) -> str:
+    """A text cell a spreadsheet shows as text: one starting with = + - @ (a formula to
+    Excel and LibreOffice) gets a leading apostrophe, as they read it."""
+    return f"'{value}" if value[:1] in FORMULA else value
+
+
 def write_csv(rows: list[Row], path: Path) -> None:
     """Write the rows, sorted by student then assignment, with a header line; whole or
     not at all (a reader never meets half a file)."""
@@ -50,7 +57,7 @@ def write_csv(rows: list[Row], path: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         for row in sorted(rows, key=lambda r: (r.student, r.assignment)):
-            values = list(astuple(row))
+            values = [_text(value) if isinstance(value, str) else value for value in astuple(row)]
             values[2:4] = [_number(row.score), _number(row.max_score)]
             writer.writerow(values)
     os.replace(partial, path)

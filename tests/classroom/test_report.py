@@ -54,3 +54,13 @@ def test_summary_counts_statuses_and_lists_every_row_that_lost_points():
     assert "carol  ex01_rnn  0/10  crashed  the kernel died while running cell 4" in text
     assert "alice" not in text
     assert "dave: ignored notes.ipynb" in text
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path):
+    rows = [
+        Row("=HYPERLINK(1)", "ex", 0, 1, "invalid", "@SUM(A1)"),
+        Row("ann", "ex", 1, 1, "graded"),
+    ]
+    write_csv(rows, tmp_path / "grades.csv")
+    lines = (tmp_path / "grades.csv").read_text().splitlines()
+    assert lines[1:] == ["'=HYPERLINK(1),ex,0,1,invalid,'@SUM(A1),", "ann,ex,1,1,graded,,"]
