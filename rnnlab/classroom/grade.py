@@ -173,9 +173,7 @@ def _isolation(
         )
     library = sandbox_library.build(out / course.SCRATCH / "sandbox").parent
     site = Path(sysconfig.get_paths()["purelib"])
-    packages = {
-        name: tuple(sandbox.visible_packages(site, course.needs(root, name))) for name in graded
-    }
+    packages = {name: sandbox.visible_packages(site, course.needs(root, name)) for name in graded}
     folders = tuple(cgroup.folders) if cgroup else ()
     return Isolation(True, library, packages, folders), cgroup
 

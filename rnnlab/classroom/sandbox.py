@@ -18,6 +18,7 @@ so it cannot raise them): address space, file size, open files, CPU time, no cor
 files, plus a pids and memory cgroup (:mod:`.cgroups`) that holds for root too.
 """
 
+import functools
 import importlib.metadata
 import os
 import re
@@ -157,7 +158,8 @@ def kernel_distributions(names=KERNEL_PACKAGES) -> list[importlib.metadata.Distr
     return list(found.values())
 
 
-def visible_packages(site_packages: Path, needs: tuple[str, ...] = ()) -> list[Path]:
+@functools.cache  # reading every distribution's file list takes a second or two
+def visible_packages(site_packages: Path, needs: tuple[str, ...] = ()) -> tuple[Path, ...]:
     """The entries of ``site_packages`` (packages, modules, metadata) of the kernel's
     distributions and of those an assignment ``needs`` (such as torch): the only ones
     the sandbox shows."""
@@ -167,7 +169,7 @@ def visible_packages(site_packages: Path, needs: tuple[str, ...] = ()) -> list[P
             top = Path(file).parts[0]
             if top not in ("..", "__pycache__") and (site_packages / top).exists():
                 entries.add(site_packages / top)
-    return sorted(entries)
+    return tuple(sorted(entries))
 
 
 @dataclass(frozen=True)
