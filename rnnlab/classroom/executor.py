@@ -21,6 +21,7 @@ from queue import Empty
 
 import nbformat
 from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import CellExecutionComplete
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Int, Unicode
@@ -43,6 +44,7 @@ class TrustedExecute(Execute):
     course_notebook = Unicode(help="the course's notebook (solutions/)").tag(config=True)
     journal = Unicode(help="where to write each test's verdict, as JSON").tag(config=True)
     kernel_log = Unicode(help="where the kernel's own output goes").tag(config=True)
+    store_widget_state = False  # widget state a kernel sends would grow the notebook unchecked
 
     def create_kernel_manager(self):
         log = Path(self.kernel_log)
@@ -75,6 +77,7 @@ class TrustedExecute(Execute):
         cell.outputs = _outputs(verdict)
         cell.execution_count = ran.get("execution_count")
         self.nb.cells[index] = cell
+        self.clear_display_id_mapping(index)  # a later update_display cannot reach the verdict
         kernel = error_of(ran) or "passed"
         self.verdicts.append(
             {
@@ -85,6 +88,17 @@ class TrustedExecute(Execute):
             }
         )
         return cell, self.resources
+
+    def process_message(self, msg, cell, cell_index):
+        """nbclient's handling of one kernel message, except that a message it cannot
+        handle (the kernel makes its own) is dropped instead of ending the grading."""
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except CellExecutionComplete:
+            raise
+        except Exception as error:
+            self.log.warning("dropped a kernel message nbclient cannot handle: %r", error)
+            return None
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep the kernel's output up to MAX_OUTPUT bytes in all; say where it was cut."""

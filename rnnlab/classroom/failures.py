@@ -22,8 +22,9 @@ def _grade_id(cell: NotebookNode) -> str | None:
 
 
 def _shorten(text: str) -> str:
-    """The text on one line (a check's message spans several), cut at MAX_CHARS."""
-    line = " ".join(text.split())
+    """The text on one line (a check's message spans several), cut at MAX_CHARS, with
+    no control character (a terminal would obey an escape sequence in the summary)."""
+    line = "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))
     return line if len(line) <= MAX_CHARS else line[: MAX_CHARS - 1] + "…"
 
 
@@ -89,6 +90,9 @@ def describe_crash(messages: list[str], running: dict) -> dict:
     where = f" while running {cell_label(running['cell'], running['index'])}" if running else ""
     if "DeadKernelError" in text or "Kernel died" in text:
         return {"status": "crashed", "reason": f"the kernel died{where} ({CRASH_HINT})"}
+    if "MemoryError" in text:
+        reason = f"the grading process ran out of memory{where} (what the kernel sent)"
+        return {"status": "crashed", "reason": reason}
     if "CellTimeoutError" in text or "UnresponsiveKernelError" in text:
         reason = f"a cell ran past the limit per cell and could not be interrupted{where}"
         return {"status": "timeout", "reason": reason}

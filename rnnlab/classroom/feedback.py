@@ -9,6 +9,7 @@ traceback quotes the source line that failed, which may be a hidden one.
 """
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat import NotebookNode
 from traitlets import Bool
 
@@ -68,8 +69,18 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
+class NoScript(SanitizeHTML):
+    """nbconvert's SanitizeHTML, switched on: markdown and HTML outputs lose their
+    scripts and event handlers (shown as text), script outputs are dropped. A submitted
+    notebook's HTML would otherwise run in the instructor's browser (formgrader) and the
+    student's (feedback)."""
+
+    enabled = Bool(True, help="nbconvert runs a preprocessor only when enabled").tag(config=True)
+
+
 def feedback_preprocessors() -> list:
-    """GenerateFeedback's preprocessors, with the hidden tests removed first."""
+    """GenerateFeedback's preprocessors, with the hidden tests removed first and no
+    script or live HTML a notebook could carry (markdown, outputs) left in the page."""
     from nbgrader.preprocessors import GetGrades
 
-    return [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    return [HideHiddenTests, NoScript, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -61,17 +61,22 @@ class _Paths:
     def log(self) -> Path:
         return self._under("logs", ".log")
 
+    def _job_file(self, name: str) -> Path:
+        # One folder per job: an id may hold dots, so "<student>.<suffix>" could be
+        # another student's file ("bob.verdicts" + ".json").
+        return self._under(f"{course.SCRATCH}/jobs", "") / name
+
     @property
     def result(self) -> Path:
-        return self._under(f"{course.SCRATCH}/jobs", ".json")
+        return self._job_file("result.json")
 
     @property
     def progress(self) -> Path:
-        return self._under(f"{course.SCRATCH}/jobs", ".cell")
+        return self._job_file("cell")
 
     @property
     def journal(self) -> Path:
-        return self._under(f"{course.SCRATCH}/jobs", ".verdicts.json")
+        return self._job_file("verdicts.json")
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.out).as_posix()
@@ -91,7 +96,8 @@ def _prepare(
     job = run.Job(("prepare",), f"{WORKER}:prepare", args, PREPARE_TIMEOUT)
     outcome = run.run_one(job)
     if outcome.exitcode != 0 or not result.exists():
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        text = log.read_text(errors="replace") if log.exists() else "(no log: it did not start)"
+        tail = "\n".join(text.splitlines()[-15:])
         raise CourseError(f"recording the assignments in the gradebook failed:\n{tail}")
     return json.loads(result.read_text())
 
@@ -137,11 +143,10 @@ def _row_of(paths: _Paths, outcome: run.Outcome, max_score: float, timeout: floa
         where = f", while running {cell}" if cell else ""
         row.status = "timeout"
         row.reason = f"stopped after {timeout:g} s, the limit per notebook{where}"
-    elif paths.result.exists():
-        result = json.loads(paths.result.read_text())
+    elif (result := _result(paths.result)) is not None:
         row.status, row.reason = result["status"], result["reason"]
-        row.score = result.get("score", 0.0)
-        row.max_score = result.get("max_score", max_score)
+        row.score = float(result.get("score", 0.0))
+        row.max_score = float(result.get("max_score", max_score))
     else:
         code = outcome.exitcode
         how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
@@ -176,6 +181,16 @@ def _isolation(
     packages = {name: sandbox.visible_packages(site, course.needs(root, name)) for name in graded}
     folders = tuple(cgroup.folders) if cgroup else ()
     return Isolation(True, library, packages, folders), cgroup
+
+
+def _result(path: Path) -> dict | None:
+    """A grading process's result file, or None if there is none it could have written."""
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    fields = isinstance(result, dict) and {"status", "reason"} <= set(result)
+    return result if fields and result["status"] in report.STATUSES else None
 
 
 def grade_class(

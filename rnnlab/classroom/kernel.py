@@ -7,8 +7,9 @@ waits until the kernel has made all five before it connects, and never reconnect
 socket file the student's code replaces later (by a link to some other socket of the
 machine) is never followed.
 
-Every message from the kernel is limited in size (``MAX_MESSAGE``), so a kernel cannot
-make the grader read gigabytes; the client reads and decides, never the kernel.
+Every part of a message from the kernel is limited in size (``MAX_MESSAGE``) and few
+messages queue up (``QUEUED``); a message of many parts can still be large, which the
+grading process's own memory limit bounds (``worker.GRADER_MEMORY``).
 """
 
 import asyncio
@@ -31,7 +32,7 @@ from jupyter_client.manager import AsyncKernelManager
 from rnnlab.classroom import sandbox as sandboxes
 
 MAX_MESSAGE = 16 * 2**20  # a larger message from the kernel cuts the connection
-QUEUED = 200  # messages the grader queues per socket before the kernel must wait
+QUEUED = 32  # messages the grader queues per socket before the kernel's are dropped
 SOCKET_WAIT = 60.0  # seconds a kernel may take to make its sockets
 LOG_BYTES = 256 * 2**10  # what the kernel writes to its own stdout/stderr, kept in the log
 CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")

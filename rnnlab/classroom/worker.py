@@ -35,10 +35,13 @@ from rnnlab.classroom.failures import (
     describe_disagreements,
     describe_failures,
 )
+from rnnlab.classroom.restore import restore
 from rnnlab.classroom.sandbox import Limits, Sandbox
 from rnnlab.classroom.task import Task
 
 ALARM_MARGIN = 60  # seconds past the driver's limit
+GRADER_MEMORY = 4 * 2**30  # address space of a grading process whose kernel is sandboxed
+OUT_OF_MEMORY = "the grading process ran out of memory reading what the kernel sent"
 MAX_FEEDBACK = 8 * 2**20  # bytes: a feedback file past this is replaced by a note
 FEEDBACK_CUT = (
     f"the feedback was larger than {MAX_FEEDBACK // 2**20} MB (very long outputs or cells), "
@@ -141,13 +144,17 @@ def grade(task: Task) -> None:
     ``task.cell_timeout`` seconds (default: nbgrader_config.py's), never longer: an
     endless loop in one cell is interrupted, and the cells after it still run.
     """
-    _start(task.log, task.memory_bytes)
+    # A sandboxed kernel has limits of its own; this process's bound the messages it reads.
+    _start(task.log, GRADER_MEMORY if task.isolation.sandboxed else task.memory_bytes)
     # The driver kills this process at `timeout`; should the driver itself die, the
     # alarm still ends it (and the sandbox dies with its parent).
     signal.alarm(math.ceil(task.timeout) + ALARM_MARGIN)
     box = _sandbox(task)
     try:
         outcome = _autograde(task, box)
+    except MemoryError:  # what the kernel sent did not fit: the notebook's doing
+        traceback.print_exc()
+        outcome = {"status": "crashed", "reason": OUT_OF_MEMORY}
     except Exception as err:  # a failure of the grading itself, not of the notebook
         traceback.print_exc()
         outcome = {"status": "error", "reason": f"{type(err).__name__}: {err}"[:200]}
@@ -181,6 +188,11 @@ def _autograde(task: Task, box: Sandbox | None) -> dict:
         task.progress.write_text(cell_label(cell, cell_index))
 
     cfg.Execute.on_cell_execute = remember
+    name = f"{task.assignment}.ipynb"
+    source = task.root / course.SOURCE / task.assignment / name
+    problem = restore(task.root / "submitted" / task.student / task.assignment / name, source)
+    if problem:
+        return {"status": "invalid", "reason": problem}
     _trusted_execution(cfg, task, box)
     coursedir = CourseDirectory(config=cfg, assignment_id=task.assignment, student_id=task.student)
     errors = _ErrorLog()
@@ -215,9 +227,10 @@ def _limit_feedback(folder: Path) -> bool:
 def _trusted_execution(cfg: Config, task: Task, box: Sandbox | None) -> None:
     """Autograde with TrustedExecute in place of nbgrader's Execute."""
     default = Autograde.class_traits()["autograde_preprocessors"].default()
-    cfg.Autograde.autograde_preprocessors = [
-        TrustedExecute if step is Execute else step for step in default
-    ]
+    steps = []
+    for step in default:  # the autograded notebook holds no live HTML or script either
+        steps += [TrustedExecute, feedback.NoScript] if step is Execute else [step]
+    cfg.Autograde.autograde_preprocessors = steps
     source = task.root / course.SOURCE / task.assignment / f"{task.assignment}.ipynb"
     cfg.TrustedExecute.sandbox = box
     cfg.TrustedExecute.case_seed = task.seed

@@ -49,30 +49,62 @@ def check_forward(fn, family: Family, options: Options, hidden: bool, cell=None)
                 fn, name, xs, params, given, layout=family.layout, case=label, **options
             )
             problem, hs = _forward_problem(family, result, expected_hs, expected_final)
+            own = False
             if problem and cell is not None:
-                own = _own_loop(cell, family, options, xs, state0, params)
-                if own is not None and _forward_problem(family, result, *own)[0] is None:
-                    problem = None
+                own = _own_loop(cell, name, family, options, xs, state0, params, result)
+            if own is True:
+                continue
             if problem:
-                diagnosis = None
-                if "differ" in problem and hs is not None:
+                diagnosis = own if isinstance(own, str) else None
+                if diagnosis is None and "differ" in problem and hs is not None:
                     diagnosis = diagnose_forward(fn, family, options, xs, state0, params, hs)
                 _core.fail(name, problem, label, diagnosis)
     return count
 
 
-def _own_loop(cell, family: Family, options: Options, xs, state0, params):
-    """``(hs, final state)`` of the student's ``cell`` run over ``xs``, or None if it fails."""
+IGNORES = (
+    "your {forward} is your own {cell} run over time, but {cell} ignores {what}, so that "
+    "run cannot show the loop is right: fix {cell} first"
+)
+
+
+def _own_loop(
+    cell, forward: str, family: Family, options: Options, xs, state0, params, result
+) -> bool | str:
+    """Whether ``result`` is the student's ``cell`` run over ``xs``: True if so and the
+    cell responds to its input and to every part of its state (a constant cell would
+    make any constant forward pass); a diagnosis if it is that run of a cell that does
+    not; False if it is not that run."""
     step = student_cell(cell, family, options)
     zeros = np.zeros((xs.shape[1], params["W_hh"].shape[1]), dtype=xs.dtype)
-    state = state0 if state0 is not None else tuple(zeros for _ in family.state)
-    hs = []
+    start = state0 if state0 is not None else tuple(zeros for _ in family.state)
+    state, hs = start, []
     for x in xs:
         state = step(x, state, params)
         if state is None:
-            return None
+            return False
         hs.append(state[0])
-    return np.stack(hs), state
+    if _forward_problem(family, result, np.stack(hs), state)[0] is not None:
+        return False
+    ignored = _ignored(step, family, xs[0], start, params)
+    if ignored is None:
+        return True
+    return IGNORES.format(what=ignored, forward=forward, cell=_core.name_of(cell))
+
+
+def _ignored(step: Student, family: Family, x, state, params) -> str | None:
+    """The first of the cell's inputs (x, then each part of the state) whose change
+    leaves its output h unchanged, or None when it responds to every one."""
+    before = step(x, state, params)
+    changes = [("its input x", x + 1, state)] + [
+        (f"its state {part}", x, tuple(s + 1 if k == j else s for j, s in enumerate(state)))
+        for k, part in enumerate(family.state)
+    ]
+    for what, x_changed, state_changed in changes:
+        after = step(x_changed, state_changed, params)
+        if before is None or after is None or _core.close(after[0], before[0]):
+            return what
+    return None
 
 
 def _forward_problem(family, result, expected_hs, expected_final):

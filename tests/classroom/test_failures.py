@@ -130,3 +130,9 @@ def test_another_failure_is_an_error_quoting_the_last_exception():
         "status": "error",
         "reason": "nbformat.reader.NotJSONError: Notebook does not appear to be JSON",
     }
+
+
+def test_a_control_character_of_a_notebook_never_reaches_a_reason():
+    cell = _cell("add", "ValueError", "\x1b[2K\x1b[1A  full\tmarks\r\n99", solution=True)
+    reason = describe_failures(new_notebook(cells=[cell]), [])
+    assert reason == "cell 1 (add): ValueError: ?[2K?[1A full marks 99"

@@ -9,9 +9,10 @@ import os
 import sqlite3
 import subprocess
 
+import nbformat
 import psutil
 import pytest
-from nbformat.v4 import new_code_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell
 from toy_course import (
     ASSIGNMENT,
     BIN,
@@ -60,6 +61,51 @@ def _class(folder):
     edited.cells[2].source = "pass  # the test is gone"
     hand_in(folder, "liam", edited)
     hand_in(folder, "mona", _with(add="def add(a, b):\n    return a + b if a >= 0 else 99"))
+    _hostile(folder)
+
+
+# What a red team tried against the grader's own process (besides test_grading_attacks).
+XSS = "<script>window.PWNED=1</script><img src=x onerror='window.PWNED=2'>"
+ESCAPE = "\x1b[2K\x1b[1A  full marks 99"
+WIDGET = (
+    "import uuid\nk = get_ipython().kernel\n"
+    "for _ in range(20):\n"
+    "    k.session.send(k.iopub_socket, 'comm_msg', {'comm_id': uuid.uuid4().hex,"
+    " 'data': {'state': {'_model_name': 'HTMLModel', 'value': 'w' * 5_000_000}}},"
+    " parent=k.get_parent())"
+)
+DISPLAYS = (
+    "from IPython.display import HTML, display\n"
+    "def add(a, b):\n"
+    "    for _ in range(3):\n"
+    "        display(HTML('x'), display_id='d1')\n"
+    "    return a + b"
+)
+
+
+def _hostile(folder):
+    xss = _with()
+    xss.cells.append(new_markdown_cell(f"# hi {XSS}"))
+    show = "from IPython.display import HTML, Javascript, display\n"
+    show += f"display(HTML({XSS!r}))\ndisplay(Javascript('window.PWNED=3'))"
+    xss.cells.append(new_code_cell(show))
+    hand_in(folder, "nina", xss)
+    escape = _with(mul=f"raise ValueError({ESCAPE!r})")
+    hand_in(folder, "oscar", escape)
+    widgets = _with()
+    widgets.cells.append(new_code_cell(WIDGET))
+    hand_in(folder, "pia", widgets)
+    displays = _with(add=DISPLAYS)
+    update = "from IPython.display import update_display\n"
+    displays.cells.append(
+        new_code_cell(update + "update_display(HTML('UPDATED'), display_id='d1')")
+    )
+    hand_in(folder, "quinn", displays)
+    points = _with(add="def add(a, b):\n    return 0")  # a solution cell marked as a test cell
+    points.cells[1].metadata["nbgrader"].update(grade=True, points=100)
+    hand_in(folder, "rita", points)
+    # "<id>.verdicts" once named a file of student <id>'s job
+    hand_in(folder, "alice.verdicts", _with(add="def add(a, b):\n    return 0"))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +127,7 @@ def _feedback(out, name):
 def test_the_command_exits_0_and_its_summary_names_every_problem(graded):
     done, rows, _ = graded
     assert done.returncode == 0, done.stderr
-    assert "13 notebooks of 13 students (ex_toy)" in done.stdout
+    assert "19 notebooks of 19 students (ex_toy)" in done.stdout
     summary = done.stdout.split("lost points:\n")[1].splitlines()
     for name, row in rows.items():
         lines = [line for line in summary if line.split()[:1] == [name]]
@@ -95,7 +141,7 @@ def test_the_command_exits_0_and_its_summary_names_every_problem(graded):
 def test_grades_csv_has_one_row_per_student_with_the_documented_columns(graded):
     _, rows, out = graded
     assert (out / "grades.csv").read_text().splitlines()[0] == ",".join(COLUMNS)
-    assert len(rows) == 13
+    assert len(rows) == 19
     assert {row.max_score for row in rows.values()} == {3.0}
 
 
@@ -238,3 +284,50 @@ def test_nbgrader_generate_feedback_run_by_hand_in_the_grading_folder_hides_them
     ]
     subprocess.run(command, cwd=out, env=env, check=True, capture_output=True)
     assert (out / rows["mona"].feedback).read_bytes() == before
+
+
+def test_feedback_and_the_autograded_notebook_hold_no_live_script(graded):
+    _, rows, out = graded
+    assert (rows["nina"].score, rows["nina"].status) == (3, "graded")
+    feedback = _feedback(out, "nina")
+    assert "<script>window.PWNED" not in feedback and "<img src=x" not in feedback
+    assert feedback.count("window.PWNED=3") == 1  # in the code shown; its output is gone
+    assert "&lt;script&gt;window.PWNED=1" in feedback  # shown, as text
+    autograded = nbformat.read(out / "autograded" / "nina" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    markdown, code = autograded.cells[-2:]
+    assert markdown.source.startswith("# hi &lt;script&gt;")  # what formgrader renders
+    html, script = code.outputs
+    assert html.data["text/html"].startswith("&lt;script&gt;")
+    assert set(script.data) == {"text/plain"}
+
+
+def test_no_control_character_of_a_notebook_reaches_the_summary_or_grades_csv(graded):
+    done, rows, out = graded
+    assert (rows["oscar"].score, rows["oscar"].status) == (2, "graded")
+    assert "?[2K?[1A full marks 99" in rows["oscar"].reason
+    assert "\x1b" not in done.stdout and "\x1b" not in (out / "grades.csv").read_text()
+
+
+def test_widget_state_a_kernel_sends_is_not_kept(graded):
+    _, rows, out = graded
+    assert (rows["pia"].score, rows["pia"].status) == (3, "graded")
+    autograded = out / "autograded" / "pia" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert autograded.stat().st_size < 100_000
+
+
+def test_a_display_update_reaching_a_test_cell_neither_crashes_nor_changes_it(graded):
+    _, rows, out = graded
+    assert (rows["quinn"].score, rows["quinn"].status, rows["quinn"].reason) == (3, "graded", "")
+    assert "UPDATED" not in _feedback(out, "quinn").split("update_display")[0]
+
+
+def test_a_solution_cell_marked_as_a_test_cell_earns_nothing_and_breaks_nothing(graded):
+    _, rows, _ = graded
+    assert (rows["rita"].score, rows["rita"].status) == (1, "graded")
+    assert rows["rita"].reason == "test_add 0/2: AssertionError: add(1, 2) should be 3"
+
+
+def test_a_student_id_with_a_dot_cannot_reach_another_students_job(graded):
+    _, rows, _ = graded
+    assert (rows["alice"].score, rows["alice"].reason) == (3, "")
+    assert (rows["alice.verdicts"].score, rows["alice.verdicts"].status) == (1, "graded")

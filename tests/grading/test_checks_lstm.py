@@ -132,3 +132,34 @@ def test_a_forward_that_does_not_carry_the_state_fails_even_with_its_cell():
     cell = students.lstm()
     with pytest.raises(AssertionError, match="carry the state"):
         grading.check_lstm_forward(students.lstm_forward_of(cell, carry=False), cell=cell)
+
+
+def lstm_cell(x, state, params):  # returns zeros, whatever it is given
+    h, c = state
+    return np.zeros_like(h), np.zeros_like(c)
+
+
+def lstm_forward(xs, params, state0=None):  # zeros too: "lstm_cell run over time"
+    T, B, _ = xs.shape
+    H = params["W_hh"].shape[1]
+    zeros = np.zeros((B, H), dtype=xs.dtype)
+    return np.zeros((T, B, H), dtype=xs.dtype), (zeros, zeros)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_constant_forward_is_not_its_own_loop_of_a_cell_that_ignores_its_inputs(hidden):
+    # Zeros are "the zeros cell run over time": without a check that the cell responds to
+    # x and to the state, such a forward would earn the loop's points for no loop at all.
+    with pytest.raises(AssertionError, match="lstm_cell ignores its input x") as raised:
+        grading.check_lstm_forward(lstm_forward, hidden=hidden, cell=lstm_cell)
+    assert "lstm_forward: your hs differs from the expected values" in str(raised.value)
+
+
+def test_a_cell_that_ignores_its_cell_state_cannot_vouch_for_a_loop():
+    def no_memory(x, state, params):
+        h, _ = state
+        return students.lstm()(x, (h, np.zeros_like(h)), params)
+
+    forward = students.lstm_forward_of(no_memory)
+    with pytest.raises(AssertionError, match="no_memory ignores its state c"):
+        grading.check_lstm_forward(forward, cell=no_memory)
