@@ -73,21 +73,21 @@ class CourseCells:
         ]
         self.seed = seed
         self.namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
-        self.done = 0  # how many of self.cells have run
+        self.ran: set[str] = set()  # the setup cells that have run
 
     def tests(self) -> list[str]:
         return [grade_id for grade_id, kind, _ in self.cells if kind == "test"]
 
     def run_test(self, grade_id: str, remote: Remote) -> Verdict:
-        """Run the course's setup cells up to this test, then the test cell itself."""
-        for k in range(self.done, len(self.cells)):
+        """Run the course's setup cells that come before this test (once each), then
+        the test cell itself; the student may have moved the test cells around."""
+        ids = [cell_id for cell_id, _, _ in self.cells]
+        for k in range(ids.index(grade_id)):
             cell_id, kind, source = self.cells[k]
-            self.done = k + 1
-            if cell_id == grade_id:
-                return self._test(grade_id, source, remote)
-            if kind == "setup":
+            if kind == "setup" and cell_id not in self.ran:
+                self.ran.add(cell_id)
                 exec(compile(source, f"<course cell {cell_id}>", "exec"), self.namespace)
-        raise KeyError(f"{grade_id} is not a test cell after the last one run")
+        return self._test(grade_id, self.cells[ids.index(grade_id)][2], remote)
 
     def _test(self, grade_id: str, source: str, remote: Remote) -> Verdict:
         tree = ast.parse(source)

@@ -108,3 +108,10 @@ def test_the_hidden_cases_come_from_the_seed(course):
         drawn = [(case.B, case.D) for case in _core.cases(hidden=True)]
     visible = [(case.B, case.D) for case in _core.VISIBLE]
     assert seen == [*visible, (1, 1), *drawn]  # the visible check, the by-hand line, hidden
+
+
+def test_test_cells_moved_around_by_the_student_still_run_after_the_setup(course):
+    _, far = kernel(SOLVED_CELL + FORWARD_CELL)
+    assert course.run_test("test_lstm_forward", far).error is None
+    assert course.run_test("test_lstm_cell", far).error is None
+    assert course.ran == {"setup"}
