@@ -65,7 +65,7 @@ class Remote:
         """``name(*args, **kwargs)`` in the kernel: its result, or its exception raised."""
         request = callee.request(name, tuple(_sent(a) for a in args), _sent(kwargs))
         text = self.evaluate(callee.expression("call", request), self._seconds())
-        reply = _read(text, "call", self._proxy)
+        reply = _read(text, "call")
         if "raised" in reply:
             raise rebuilt(reply["raised"])
         if "returned" not in reply:
@@ -80,7 +80,7 @@ class Remote:
         """The notebook's value of each name that it defines: a :class:`Proxy` for a
         function, the value itself (as data) for anything else."""
         text = self.evaluate(callee.expression("describe", names), self._seconds())
-        found = _read(text, "lookup", None)
+        found = _read(text, "lookup")
         bound = {}
         for name in names:
             entry = found.get(name)
@@ -89,9 +89,6 @@ class Remote:
             elif isinstance(entry, dict) and "value" in entry:
                 bound[name] = entry["value"]
         return bound
-
-    def _proxy(self, name: str) -> "Proxy":
-        return Proxy(self, name, [])
 
 
 def _sent(value):
@@ -105,11 +102,11 @@ def _sent(value):
     return value
 
 
-def _read(text: str, what: str, resolve) -> dict:
+def _read(text: str, what: str) -> dict:
     if not isinstance(text, str):
         raise CallFailedError(f"the kernel's reply to a {what} is not text")
     try:
-        reply = wire.loads(text, resolve)
+        reply = wire.loads(text)  # no reference to a function: only data comes back
     except wire.WireError as error:
         raise CallFailedError(
             f"the kernel's reply to a {what} could not be read: {error}"
