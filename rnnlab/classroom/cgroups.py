@@ -35,6 +35,18 @@ def _own_paths() -> list[Path]:
     return paths
 
 
+def _stale_runs(own: list[Path]) -> list["Cgroup"]:
+    """The cgroups of earlier runs whose process is gone (killed before it could remove
+    them): whatever they hold is killed too."""
+    stale = []
+    for folder in own:
+        for path in folder.glob("rnnlab-*") if folder.is_dir() else ():
+            pid = path.name.removeprefix("rnnlab-")
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                stale.append(Cgroup([path]))
+    return stale
+
+
 class Cgroup:
     """The same cgroup in each hierarchy that has one of :data:`CONTROLLERS`."""
 
@@ -46,7 +58,10 @@ class Cgroup:
         """A new cgroup for this run under this process's own, or None where none can be
         made with a pids controller (no cgroup file system, or no right to write it)."""
         try:
-            run = cls([folder / f"rnnlab-{os.getpid()}" for folder in _own_paths()])
+            own = _own_paths()
+            for stale in _stale_runs(own):
+                stale.remove()
+            run = cls([folder / f"rnnlab-{os.getpid()}" for folder in own])
             run._make()
         except OSError:
             return None

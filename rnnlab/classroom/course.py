@@ -19,6 +19,7 @@ CONFIG = "nbgrader_config.py"
 SOURCE = "solutions"
 SCRATCH = ".rnnlab"  # inside the grading folder: release copy and job results
 OUTPUTS = ("autograded", "feedback")
+EVERYTHING = ("submitted", *OUTPUTS)
 
 
 class CourseError(Exception):
@@ -81,10 +82,14 @@ def place(out: Path, submission: Submission) -> None:
         (folder / f"{submission.assignment}.ipynb").write_bytes(submission.content)
 
 
-def discard(out: Path, student: str, assignment: str) -> None:
-    """Remove what an earlier run produced for a submission that is no longer graded."""
-    for kind in OUTPUTS:
-        shutil.rmtree(_nbgrader_folder(out, kind, student, assignment), ignore_errors=True)
+def discard(out: Path, student: str, assignment: str, kinds=OUTPUTS) -> None:
+    """Remove what an earlier run produced for a submission that is no longer graded
+    (``kinds`` of nbgrader's folders), and the student's folders left empty."""
+    for kind in kinds:
+        folder = _nbgrader_folder(out, kind, student, assignment)
+        shutil.rmtree(folder, ignore_errors=True)
+        if folder.parent.is_dir() and not any(folder.parent.iterdir()):
+            folder.parent.rmdir()
 
 
 def feedback_file(out: Path, student: str, assignment: str) -> Path:

@@ -24,7 +24,7 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellExecutionComplete
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Any, Int, Unicode
+from traitlets import Any, Bool, Int, Unicode
 
 from rnnlab.classroom.failures import error_of
 from rnnlab.classroom.feedback import cut_hidden_region
@@ -44,7 +44,11 @@ class TrustedExecute(Execute):
     course_notebook = Unicode(help="the course's notebook (solutions/)").tag(config=True)
     journal = Unicode(help="where to write each test's verdict, as JSON").tag(config=True)
     kernel_log = Unicode(help="where the kernel's own output goes").tag(config=True)
-    store_widget_state = False  # widget state a kernel sends would grow the notebook unchecked
+    # Widget state a kernel sends would grow the notebook unchecked.
+    store_widget_state = Bool(False)
+    # A message past kernel.MAX_MESSAGE cuts the output channel for good: the cells go on
+    # (the test cells are decided over the shell channel), their output lost.
+    raise_on_iopub_timeout = Bool(False)
 
     def create_kernel_manager(self):
         log = Path(self.kernel_log)

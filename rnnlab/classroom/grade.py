@@ -267,7 +267,7 @@ def _grade_locked(
     rows, todo = [], []
     for student in prepared["vanished"]:
         for assignment in graded:
-            course.discard(out, student, assignment)
+            course.discard(out, student, assignment, course.EVERYTHING)
             rows.append(
                 report.Row(student, assignment, 0.0, max_scores[assignment], "missing", GONE)
             )

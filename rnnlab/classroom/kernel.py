@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
@@ -58,6 +59,15 @@ def _copy_capped(pipe: int, log_path: Path) -> None:
                 kept += len(chunk)
 
 
+class NoHeartbeatClient(AsyncKernelClient):
+    """A kernel client without the heartbeat channel: jupyter_client's heartbeat makes a
+    new socket and connects again after a missed beat, so it would follow a socket file
+    the kernel replaced (whether the kernel is alive is asked of its process instead)."""
+
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
+
+
 class IpcKernelManager(AsyncKernelManager):
     """A python kernel on ``ipc`` sockets in a private temporary folder.
 
@@ -72,6 +82,7 @@ class IpcKernelManager(AsyncKernelManager):
         self.ip = self.socket_prefix()
         self.log_path = log
         self.context = _guarded_context()
+        self.client_factory = NoHeartbeatClient
         self._kernel_spec = KernelSpec(
             argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             display_name="Python 3",
@@ -145,7 +156,9 @@ class SandboxKernelManager(IpcKernelManager):
         ]
         read, write = os.pipe()
         command = self.sandbox.command(inside, Path(self.connection_file), write)
-        kw.update(pass_fds=(write,))
+        # bwrap stays the sandbox's process 1, whose /proc/1/environ the kernel can read:
+        # it gets no variable of the grader's (a secret, a password), only the sandbox's.
+        kw.update(pass_fds=(write,), env=dict(sandboxes.ENV))
         try:
             await super()._launch(command, **kw)
         finally:

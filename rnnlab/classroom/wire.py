@@ -43,13 +43,20 @@ class Ref:
 
 
 class Other:
-    """An object that did not cross the boundary: only its type's name did."""
+    """An object that did not cross the boundary: only its type's name did (an instance
+    of a subclass of that name, so that ``type(value).__name__`` says what it was)."""
 
     def __init__(self, type_name: str):
         self.type_name = type_name
 
     def __repr__(self) -> str:
         return f"<{self.type_name}>"
+
+
+def other(type_name: str) -> Other:
+    """An :class:`Other` for an object of the type named ``type_name``."""
+    name = type_name[:60] if type_name[:60].isidentifier() else "object"
+    return type(name, (Other,), {})(name)
 
 
 def dumps(value) -> str:
@@ -121,7 +128,7 @@ class _Decoder:
         if kind == "ref" and self.resolve is not None and isinstance(content, str):
             return self.resolve(content)
         if kind == "other" and isinstance(content, str):
-            return Other(content[:80])
+            return other(content)
         raise WireError(f"the reply holds a value of unknown kind {str(kind)[:40]!r}")
 
     def container(self, kind: str, content, depth: int):

@@ -234,3 +234,23 @@ def test_an_assignment_that_needs_torch_says_so_and_its_sandbox_has_it(library, 
         print(json.dumps({"sum": torch.ones(3).sum().item()}))
     """, tmp_path, memory_bytes=4 * 2**30)  # fmt: skip
     assert found == {"sum": 3.0}
+
+
+def test_the_cgroup_of_a_run_that_died_is_removed_with_what_it_holds(cgroup):
+    if cgroup is None:
+        pytest.skip("no cgroup for an ordinary user here: the rlimits hold instead")
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not Path(f"/proc/{pid}").exists())
+    stale = Cgroup([folder.parent / f"rnnlab-{dead}" for folder in cgroup.folders])
+    stale._make()
+    task = stale.child("task-0", 8, None)
+    left = subprocess.Popen(
+        ["sh", "-c", f"echo $$ > {task.folders[0]}/cgroup.procs; exec sleep 600"]
+    )
+    deadline = time.monotonic() + 10
+    while left.pid not in task.pids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert left.pid in task.pids()
+    again = Cgroup.for_run()  # the next run cleans up
+    assert left.wait(timeout=10) == -signal.SIGKILL
+    assert not any(folder.exists() for folder in stale.folders)
+    assert again is not None and all(folder.exists() for folder in again.folders)

@@ -44,8 +44,11 @@ def test_nan_and_infinity_cross():
 
 def test_an_object_that_cannot_cross_arrives_as_its_type_name():
     back = _roundtrip([lambda x: x, np.array([object()], dtype=object)])
-    assert [type(item) for item in back] == [wire.Other, wire.Other]
-    assert [item.type_name for item in back] == ["function", "ndarray"]
+    assert all(isinstance(item, wire.Other) for item in back)
+    assert [type(item).__name__ for item in back] == ["function", "ndarray"]
+    from rnnlab.grading import _core
+
+    assert _core.describe(back[0]) == "a function"
 
 
 def _document(value, arrays=()):
