@@ -163,13 +163,13 @@ def visible_packages(site_packages: Path, needs: tuple[str, ...] = ()) -> tuple[
     """The entries of ``site_packages`` (packages, modules, metadata) of the kernel's
     distributions and of those an assignment ``needs`` (such as torch): the only ones
     the sandbox shows."""
-    entries = set()
-    for distribution in kernel_distributions((*KERNEL_PACKAGES, *needs)):
-        for file in distribution.files or []:
-            top = Path(file).parts[0]
-            if top not in ("..", "__pycache__") and (site_packages / top).exists():
-                entries.add(site_packages / top)
-    return tuple(sorted(entries))
+    tops = {
+        file.parts[0]
+        for distribution in kernel_distributions((*KERNEL_PACKAGES, *needs))
+        for file in distribution.files or []
+    }
+    tops -= {"..", "__pycache__"}
+    return tuple(sorted(site_packages / top for top in tops if (site_packages / top).exists()))
 
 
 @dataclass(frozen=True)
