@@ -65,7 +65,8 @@ def test_grade_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path, capsys
 def test_grade_help_documents_every_option():
     out = subprocess.run([str(RNNLAB), "grade", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
-    for option in ("--db", "--jobs", "--timeout", "--cell-timeout", "--memory", "--out"):
+    options = ("--db", "--jobs", "--timeout", "--cell-timeout", "--memory", "--out")
+    for option in (*options, "--unsafe-no-sandbox"):
         assert option in out.stdout
 
 
@@ -82,3 +83,18 @@ def test_the_gradebook_url_comes_from_rnnlab_db_url_unless_db_is_given(monkeypat
 def test_check_leaves_every_option_to_the_checker_even_help(fake_checking):
     assert cli.main(["check", "--help"]) == 3
     assert fake_checking == [["--help"]]
+
+
+def test_grade_without_bubblewrap_refuses_and_says_how_to_install_it(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "solutions" / "ex").mkdir(parents=True)
+    (tmp_path / "solutions" / "ex" / "ex.ipynb").write_text('{"cells": [], "metadata": {}}')
+    (tmp_path / "nbgrader_config.py").write_text("")
+    (tmp_path / "class" / "ann").mkdir(parents=True)
+    (tmp_path / "class" / "ann" / "ex.ipynb").write_text('{"cells": [], "nbformat": 4}')
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bwrap-here"))
+
+    assert cli.main(["grade", str(tmp_path / "class"), "--course", str(tmp_path)]) == 2
+    assert "sudo apt-get install bubblewrap" in capsys.readouterr().err
+    assert not (tmp_path / "grading").exists()  # refused before anything was written

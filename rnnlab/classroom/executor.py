@@ -46,8 +46,10 @@ class TrustedExecute(Execute):
     kernel_log = Unicode(help="where the kernel's own output goes").tag(config=True)
     # Widget state a kernel sends would grow the notebook unchecked.
     store_widget_state = Bool(False)
-    # A message past kernel.MAX_MESSAGE cuts the output channel for good: the cells go on
-    # (the test cells are decided over the shell channel), their output lost.
+    # A message past kernel.MAX_MESSAGE cuts the output channel for good: a cell that
+    # ended (its reply came) but whose output stops is no reason to stop the notebook (the
+    # test cells are decided over the shell channel). A cell interrupted at its time limit
+    # that never goes idle is: its kernel is stuck (see _async_handle_timeout).
     raise_on_iopub_timeout = Bool(False)
 
     def create_kernel_manager(self):
@@ -69,7 +71,12 @@ class TrustedExecute(Execute):
         finally:
             Path(self.journal).write_text(json.dumps(self.verdicts, indent=1))
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.raise_on_iopub_timeout = True  # until the next cell: see the trait
+        return await super()._async_handle_timeout(timeout, cell)
+
     def preprocess_cell(self, cell, resources, index):
+        self.raise_on_iopub_timeout = False
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.cell_type != "code" or grade_id not in self.course.tests():
             return super().preprocess_cell(cell, resources, index)

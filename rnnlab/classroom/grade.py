@@ -168,7 +168,6 @@ def _isolation(
     assignment's sandboxes show, and the run's cgroup."""
     if not sandboxed:
         return Isolation(sandboxed=False), None
-    sandbox.check()
     cgroup = Cgroup.for_run()
     if cgroup is None and os.geteuid() == 0:
         raise sandbox.SandboxUnavailableError(
@@ -231,6 +230,8 @@ def grade_class(
     found = collect.collect(submissions, known, assignments)
     if not found.submissions:
         raise CourseError(f"no notebook of {known} in {submissions}")
+    if sandboxed:
+        sandbox.check()  # before anything is written: no grading without a sandbox
     out.mkdir(parents=True, exist_ok=True)
     with lock.held(out):
         rows = _grade_locked(found, root, out, db_url, jobs, limits, sandboxed, echo)
