@@ -55,17 +55,26 @@ class Cgroup:
 
     @classmethod
     def for_run(cls) -> "Cgroup | None":
-        """A new cgroup for this run under this process's own, or None where none can be
-        made with a pids controller (no cgroup file system, or no right to write it)."""
+        """A new cgroup for this run under this process's own, in every hierarchy that
+        lets this process make one; None where none with a pids controller can be made (no
+        cgroup file system, or no right to write it). The memory controller is optional."""
         try:
             own = _own_paths()
-            for stale in _stale_runs(own):
-                stale.remove()
-            run = cls([folder / f"rnnlab-{os.getpid()}" for folder in own])
-            run._make()
         except OSError:
             return None
-        if not any((folder / "pids.max").exists() for folder in run.folders):
+        for stale in _stale_runs(own):
+            stale.remove()
+        made = []
+        for folder in own:
+            run = cls([folder / f"rnnlab-{os.getpid()}"])
+            try:
+                run._make()
+            except OSError:
+                run.remove()
+                continue
+            made += run.folders
+        run = cls(made)
+        if not any((folder / "pids.max").exists() for folder in made):
             run.remove()
             return None
         return run
