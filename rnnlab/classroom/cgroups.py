@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
-CONTROLLERS = ("pids", "memory")
+CONTROLLERS = ("pids", "memory", "cpu")
+PERIOD = 100_000  # microseconds: the CPU quota is counted per period
 
 
 def _own_paths() -> list[Path]:
@@ -83,15 +84,21 @@ class Cgroup:
         for folder in self.folders:
             folder.mkdir(exist_ok=True)
             if (folder / "cgroup.subtree_control").exists():  # v2: let children limit
-                (folder / "cgroup.subtree_control").write_text("+pids +memory")
+                for controller in CONTROLLERS:  # each where the parent has it
+                    with contextlib.suppress(OSError):
+                        (folder / "cgroup.subtree_control").write_text(f"+{controller}")
 
-    def child(self, name: str, processes: int, memory_bytes: int | None) -> "Cgroup":
-        """A cgroup inside this one holding at most ``processes`` tasks (threads count)
-        and ``memory_bytes`` of memory."""
+    def child(
+        self, name: str, processes: int, memory_bytes: int | None, cpus: float = 1.0
+    ) -> "Cgroup":
+        """A cgroup inside this one holding at most ``processes`` tasks (threads count),
+        ``memory_bytes`` of memory, and ``cpus`` CPUs' worth of time (so that processes
+        of one sandbox cannot starve the others, however many they are)."""
         cgroup = Cgroup([folder / name for folder in self.folders])
         cgroup.remove()
         cgroup._make()
-        limits = {"pids.max": processes}
+        quota = round(cpus * PERIOD)
+        limits = {"pids.max": processes, "cpu.max": f"{quota} {PERIOD}", "cpu.cfs_quota_us": quota}
         if memory_bytes:
             limits |= {"memory.max": memory_bytes, "memory.limit_in_bytes": memory_bytes}
         for folder in cgroup.folders:

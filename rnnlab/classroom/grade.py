@@ -161,25 +161,32 @@ def _row_of(paths: _Paths, outcome: run.Outcome, max_score: float, timeout: floa
     return row
 
 
-def _isolation(
-    root: Path, out: Path, graded: list[str], sandboxed: bool
-) -> tuple[Isolation, Cgroup | None]:
+def _cgroup(sandboxed: bool) -> Cgroup | None:
+    """The run's cgroup, after checking that bubblewrap makes sandboxes here; None when
+    not sandboxed. SandboxUnavailableError, before anything is written, if either fails."""
+    if not sandboxed:
+        return None
+    sandbox.check()
+    cgroup = Cgroup.for_run()
+    if cgroup is None:
+        raise sandbox.SandboxUnavailableError(
+            "no pids cgroup can be made here, and nothing else limits the processes of "
+            "one sandbox alone (RLIMIT_NPROC counts all of a user's, and none of root's): "
+            "run rnnlab grade as root, or where this user may write a cgroup "
+            "(/sys/fs/cgroup); --unsafe-no-sandbox grades a folder you trust"
+        )
+    return cgroup
+
+
+def _isolation(root: Path, out: Path, graded: list[str], cgroup: Cgroup | None) -> Isolation:
     """How this run isolates its kernels: the sandboxes' rnnlab, the packages each
     assignment's sandboxes show, and the run's cgroup."""
-    if not sandboxed:
-        return Isolation(sandboxed=False), None
-    cgroup = Cgroup.for_run()
-    if cgroup is None and os.geteuid() == 0:
-        raise sandbox.SandboxUnavailableError(
-            "no pids cgroup can be made here, and as root nothing else limits how many "
-            "processes a notebook starts: run rnnlab grade as an ordinary user, or where "
-            "/sys/fs/cgroup is writable"
-        )
+    if cgroup is None:
+        return Isolation(sandboxed=False)
     library = sandbox_library.build(out / course.SCRATCH / "sandbox").parent
     site = Path(sysconfig.get_paths()["purelib"])
     packages = {name: sandbox.visible_packages(site, course.needs(root, name)) for name in graded}
-    folders = tuple(cgroup.folders) if cgroup else ()
-    return Isolation(True, library, packages, folders), cgroup
+    return Isolation(True, library, packages, tuple(cgroup.folders))
 
 
 def _result(path: Path) -> dict | None:
@@ -230,11 +237,14 @@ def grade_class(
     found = collect.collect(submissions, known, assignments)
     if not found.submissions:
         raise CourseError(f"no notebook of {known} in {submissions}")
-    if sandboxed:
-        sandbox.check()  # before anything is written: no grading without a sandbox
-    out.mkdir(parents=True, exist_ok=True)
-    with lock.held(out):
-        rows = _grade_locked(found, root, out, db_url, jobs, limits, sandboxed, echo)
+    cgroup = _cgroup(sandboxed)  # before anything is written: no grading without a sandbox
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with lock.held(out):
+            rows = _grade_locked(found, root, out, db_url, jobs, limits, cgroup, echo)
+    finally:
+        if cgroup is not None:
+            cgroup.remove()  # whatever the run left (it removes its sandboxes as it goes)
     workers = jobs or os.cpu_count() or 1
     echo(report.summary(rows, found.notes, time.monotonic() - start, workers))
     return rows
@@ -247,12 +257,12 @@ def _grade_locked(
     db_url: str | None,
     jobs: int | None,
     limits: Limits,
-    sandboxed: bool,
+    cgroup: Cgroup | None,
     echo: Callable[[str], None],
 ) -> list[report.Row]:
     graded = sorted({s.assignment for s in found.submissions})
     course.set_up(root, out, graded)
-    isolation, cgroup = _isolation(root, out, graded, sandboxed)
+    isolation = _isolation(root, out, graded, cgroup)
     key, note = secret.course_secret(root)
     if note:
         found.notes.append(note)
@@ -301,8 +311,8 @@ def _grade_locked(
         run.run_all(todo, jobs or os.cpu_count() or 1, done)
     finally:
         if cgroup is not None:
-            cgroup.remove()  # every sandbox of the run is gone before grades.csv is written
-    if not sandboxed:
+            cgroup.kill()  # every sandbox of the run is gone before grades.csv is written
+    if cgroup is None:
         for row in rows:
             row.reason = f"{row.reason}; {UNSAFE}" if row.reason else UNSAFE
     rows.sort(key=lambda r: (r.student, r.assignment))

@@ -13,10 +13,12 @@ grading process's own memory limit bounds (``worker.GRADER_MEMORY``).
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import select
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -31,6 +33,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
 from rnnlab.classroom import sandbox as sandboxes
+from rnnlab.classroom import seccomp
 
 MAX_MESSAGE = 16 * 2**20  # a larger message from the kernel cuts the connection
 QUEUED = 32  # messages the grader queues per socket before the kernel's are dropped
@@ -155,20 +158,52 @@ class SandboxKernelManager(IpcKernelManager):
             sandboxes.CONNECTION if arg == self.connection_file else arg for arg in kernel_cmd
         ]
         read, write = os.pipe()
-        command = self.sandbox.command(inside, Path(self.connection_file), write)
-        # bwrap stays the sandbox's process 1, whose /proc/1/environ the kernel can read:
-        # it gets no variable of the grader's (a secret, a password), only the sandbox's.
-        kw.update(pass_fds=(write,), env=dict(sandboxes.ENV))
+        filter_fd = _seccomp_fd()
+        fds = (write,) if filter_fd is None else (write, filter_fd)
+        command = self.sandbox.command(inside, Path(self.connection_file), write, filter_fd)
+        # Started from / with no variable of the grader's: bwrap stays the sandbox's
+        # process 1, whose environment and working folder the kernel can read.
+        kw.update(pass_fds=fds, cwd="/", env={})
         try:
             await super()._launch(command, **kw)
         finally:
-            os.close(write)
+            for fd in fds:
+                os.close(fd)
         self.sandbox_pid = await asyncio.to_thread(_child_pid, read)
+
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        """Kill the kernel and, with bwrap's process 1, everything in its PID namespace:
+        whatever a notebook did to bwrap (ptrace is filtered, but --die-with-parent is a
+        setting any process can undo), the namespace ends with its first process."""
+        await super()._async_kill_kernel(restart=restart)
+        self._end_sandbox()
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        self._end_sandbox()
+        await super()._async_cleanup_resources(restart=restart)
+
+    def _end_sandbox(self) -> None:
+        pid, self.sandbox_pid = self.sandbox_pid, None
+        if pid is not None and pid in self.sandbox.cgroup.pids():  # still that process
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         await super()._async_launch_kernel(kernel_cmd, **kw)
         # From now on the grader's sockets go through the sandbox's own root.
         self.ip = str(self.socket_folder() / "k")
+
+
+def _seccomp_fd() -> int | None:
+    """A file descriptor holding the sandbox's seccomp filter, for bwrap --seccomp (None
+    on a machine the filter does not know)."""
+    program = seccomp.program()
+    if program is None:
+        return None
+    fd = os.memfd_create("rnnlab-seccomp")
+    os.write(fd, program)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def _is_socket(path: Path) -> bool:

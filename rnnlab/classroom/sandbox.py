@@ -15,7 +15,8 @@ Nothing else: no grading folder, gradebook, ``solutions/``, repository, other st
 home folder, or environment variable of the grader's. It has no network, its own PID
 namespace and session, dies with its parent, and runs under hard limits (soft = hard,
 so it cannot raise them): address space, file size, open files, CPU time, no core
-files, plus a pids and memory cgroup (:mod:`.cgroups`) that holds for root too.
+files; a pids, memory and cpu cgroup (:mod:`.cgroups`) that holds for root too; and a
+seccomp filter (:mod:`.seccomp`) against the system calls that reach past namespaces.
 """
 
 import functools
@@ -70,6 +71,7 @@ class Limits:
     file_bytes: int = 64 * 2**20  # the largest file it may write
     open_files: int = 512
     processes: int = 64  # processes and threads, in its pids cgroup
+    cpus: float = 1.0  # the share of CPU time it may use, in its cpu cgroup
     folder_bytes: int = 256 * 2**20  # each in-memory folder (home, /tmp)
 
     def prlimit(self) -> list[str]:
@@ -82,8 +84,6 @@ class Limits:
         }
         if self.memory_bytes:
             limits["as"] = self.memory_bytes
-        if os.geteuid() != 0:  # RLIMIT_NPROC does not hold for root: the cgroup does
-            limits["nproc"] = self.processes
         return [_tool("prlimit"), *(f"--{name}={value}:{value}" for name, value in limits.items())]
 
 
@@ -181,18 +181,22 @@ class Sandbox:
         packages: the entries of site-packages it shows (visible_packages, found once
             per run: reading every distribution's file list takes a second or two).
         limits: its hard limits.
-        cgroup: its pids and memory cgroup (None: the rlimits only, not as root).
+        cgroup: its pids, memory and cpu cgroup.
     """
 
     library: Path
     packages: tuple[Path, ...]
     limits: Limits
-    cgroup: Cgroup | None = None
+    cgroup: Cgroup
 
-    def command(self, kernel: list[str], connection_file: Path, info_fd: int) -> list[str]:
+    def command(
+        self, kernel: list[str], connection_file: Path, info_fd: int, seccomp_fd: int | None
+    ) -> list[str]:
         """The command that runs ``kernel`` (its connection file at :data:`CONNECTION`)
-        in the sandbox: into the cgroup, under the limits, then bwrap, which writes the
-        sandbox's pid as JSON to ``info_fd``."""
+        in the sandbox: into the cgroup, with an empty environment (bwrap stays the
+        sandbox's process 1, whose environment the kernel can read), under the limits,
+        then bwrap, which writes the sandbox's pid as JSON to ``info_fd`` and loads the
+        seccomp filter (:mod:`.seccomp`) from ``seccomp_fd`` before it runs the kernel."""
         site = Path(sysconfig.get_paths()["purelib"])
         base_site = Path(sysconfig.get_paths(vars={"base": sys.base_prefix})["purelib"])
         size = str(self.limits.folder_bytes)
@@ -207,14 +211,16 @@ class Sandbox:
             args += ["--ro-bind", str(entry), str(entry)]
         args += ["--ro-bind", str(self.library / "rnnlab"), str(site / "rnnlab")]
         args += ["--remount-ro", str(site), "--proc", "/proc", "--dev", "/dev"]
-        for folder in ("/tmp", HOME, IPC):
+        for folder in ("/tmp", HOME, IPC, "/dev/shm"):
             args += ["--size", size, "--tmpfs", folder]
         args += ["--ro-bind", str(connection_file), CONNECTION, "--remount-ro", "/"]
         args += ["--chdir", HOME, "--clearenv"]
         for name, value in ENV.items():
             args += ["--setenv", name, value]
+        if seccomp_fd is not None:
+            args += ["--seccomp", str(seccomp_fd)]
         sandbox = [bwrap(), *args, "--info-fd", str(info_fd), *kernel]
-        cgroups = [str(folder) for folder in self.cgroup.folders] if self.cgroup else []
+        cgroups = [str(folder) for folder in self.cgroup.folders]
         return [
             _tool("sh"),
             "-c",
@@ -222,6 +228,8 @@ class Sandbox:
             "sh",
             *cgroups,
             "--",
+            _tool("env"),
+            "-i",
             *self.limits.prlimit(),
             "--",
             *sandbox,

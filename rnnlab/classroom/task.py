@@ -18,7 +18,7 @@ class Isolation:
         library: the folder holding the sandbox's ``rnnlab`` (sandbox_library).
         packages: per assignment, the entries of site-packages its sandboxes show
             (sandbox.visible_packages).
-        cgroup: the run's cgroup folders (empty: no cgroup, the rlimits only).
+        cgroup: the run's cgroup folders.
     """
 
     sandboxed: bool

@@ -159,7 +159,7 @@ def grade(task: Task) -> None:
         traceback.print_exc()
         outcome = {"status": "error", "reason": f"{type(err).__name__}: {err}"[:200]}
     finally:
-        if box is not None and box.cgroup is not None:
+        if box is not None:
             box.cgroup.remove()  # nothing the kernel started outlives its notebook
     _write(task.result, outcome)
 
@@ -170,10 +170,8 @@ def _sandbox(task: Task) -> Sandbox | None:
     if not isolation.sandboxed:
         return None
     limits = Limits(cpu_seconds=math.ceil(task.timeout), memory_bytes=task.memory_bytes)
-    cgroup = None
-    if isolation.cgroup:
-        run = Cgroup(list(isolation.cgroup))
-        cgroup = run.child(f"task-{task.number}", limits.processes, limits.memory_bytes)
+    run = Cgroup(list(isolation.cgroup))
+    cgroup = run.child(f"task-{task.number}", limits.processes, limits.memory_bytes, limits.cpus)
     return Sandbox(isolation.library, isolation.packages[task.assignment], limits, cgroup)
 
 

@@ -324,6 +324,13 @@ def first_match(got, candidates: Iterable[tuple[str, Callable[[], object]]]) -> 
     return None
 
 
+def close_state(got, value) -> bool:
+    """Whether two states (a tuple of arrays, or one array) hold the same numbers."""
+    got = tuple(got) if isinstance(got, tuple | list) else (got,)
+    value = tuple(value) if isinstance(value, tuple | list) else (value,)
+    return len(got) == len(value) and all(close(g, v) for g, v in zip(got, value, strict=True))
+
+
 def _same(got, value) -> bool:
     if isinstance(value, list):
         return got == value

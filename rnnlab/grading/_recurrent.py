@@ -26,7 +26,8 @@ from rnnlab.grading._core import Case
 
 State = tuple[np.ndarray, ...]
 Options = dict
-Mutant = tuple[str, Callable[[np.ndarray, State, dict], State]]
+Step = Callable[[np.ndarray, State, dict], State]  # (x, state, params) -> next state
+Mutant = tuple[str, Step]
 
 
 @dataclass(frozen=True)

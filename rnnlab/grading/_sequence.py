@@ -7,9 +7,9 @@ that stores the state before the step, and the one that runs backwards); the fir
 means the cell itself is wrong, and the student's forward run on one step is diagnosed
 as a cell.
 
-Given the student's own ``cell``, the loop is graded on its own: a forward that equals
-the student's cell run over time passes, so that one mistake in the cell, which the
-cell's own test charges, is not charged twice.
+Given the student's own ``cell``, the loop is graded on its own: when that cell makes a
+known mistake, a forward that equals that mistake run over time passes, so that one
+mistake in the cell, which the cell's own test charges, is not charged twice.
 """
 
 import numpy as np
@@ -22,6 +22,7 @@ from rnnlab.grading._recurrent import (
     compare_state,
     diagnose_cell,
     inputs,
+    mutants,
     options_text,
     student_cell,
     unpack,
@@ -49,62 +50,50 @@ def check_forward(fn, family: Family, options: Options, hidden: bool, cell=None)
                 fn, name, xs, params, given, layout=family.layout, case=label, **options
             )
             problem, hs = _forward_problem(family, result, expected_hs, expected_final)
-            own = False
-            if problem and cell is not None:
-                own = _own_loop(cell, name, family, options, xs, state0, params, result)
-            if own is True:
+            own = problem and cell is not None
+            if own and _own_loop(cell, family, options, xs, (state, state0), params, result):
                 continue
             if problem:
-                diagnosis = own if isinstance(own, str) else None
-                if diagnosis is None and "differ" in problem and hs is not None:
+                diagnosis = None
+                if "differ" in problem and hs is not None:
                     diagnosis = diagnose_forward(fn, family, options, xs, state0, params, hs)
                 _core.fail(name, problem, label, diagnosis)
     return count
 
 
-IGNORES = (
-    "your {forward} is your own {cell} run over time, but {cell} ignores {what}, so that "
-    "run cannot show the loop is right: fix {cell} first"
-)
-
-
-def _own_loop(
-    cell, forward: str, family: Family, options: Options, xs, state0, params, result
-) -> bool | str:
-    """Whether ``result`` is the student's ``cell`` run over ``xs``: True if so and the
-    cell responds to its input and to every part of its state (a constant cell would
-    make any constant forward pass); a diagnosis if it is that run of a cell that does
-    not; False if it is not that run."""
-    step = student_cell(cell, family, options)
+def _own_loop(cell, family: Family, options: Options, xs, states, params, result) -> bool:
+    """Whether ``result`` is the loop over time of a known mistake that the student's
+    ``cell`` makes (gate blocks swapped, tanh for a sigmoid, a bias left out, ...): one
+    mistake in the cell is then not charged to the loop too. The mistake is named from
+    one step of the cell at the case's random state ``states[0]`` (a zero state hides
+    some), then run over time here from the forward's start ``states[1]``: never by
+    calling the student's cell again, since a kernel keeps state and could answer each
+    call with whatever matches its forward."""
+    probe, state0 = states
     zeros = np.zeros((xs.shape[1], params["W_hh"].shape[1]), dtype=xs.dtype)
     start = state0 if state0 is not None else tuple(zeros for _ in family.state)
-    state, hs = start, []
-    for x in xs:
-        state = step(x, state, params)
-        if state is None:
-            return False
-        hs.append(state[0])
-    if _forward_problem(family, result, np.stack(hs), state)[0] is not None:
+    got = student_cell(cell, family, options)(xs[0], probe, params)
+    if got is None:
         return False
-    ignored = _ignored(step, family, xs[0], start, params)
-    if ignored is None:
-        return True
-    return IGNORES.format(what=ignored, forward=forward, cell=_core.name_of(cell))
+    for _, mutant in mutants(family, options, params):
+        try:
+            with np.errstate(all="ignore"):
+                if not _core.close_state(got, mutant(xs[0], probe, params)):
+                    continue
+                hs, state = _run(mutant, xs, start, params)
+        except (ValueError, IndexError):  # a mistake that does not exist for these sizes
+            continue
+        return _forward_problem(family, result, hs, state)[0] is None
+    return False
 
 
-def _ignored(step: Student, family: Family, x, state, params) -> str | None:
-    """The first of the cell's inputs (x, then each part of the state) whose change
-    leaves its output h unchanged, or None when it responds to every one."""
-    before = step(x, state, params)
-    changes = [("its input x", x + 1, state)] + [
-        (f"its state {part}", x, tuple(s + 1 if k == j else s for j, s in enumerate(state)))
-        for k, part in enumerate(family.state)
-    ]
-    for what, x_changed, state_changed in changes:
-        after = step(x_changed, state_changed, params)
-        if before is None or after is None or _core.close(after[0], before[0]):
-            return what
-    return None
+def _run(step, xs, state, params) -> tuple[np.ndarray, tuple]:
+    """``(hs, final state)`` of a reference-computed ``step`` run over ``xs``."""
+    hs = []
+    for x in xs:
+        state = tuple(step(x, state, params))
+        hs.append(state[0])
+    return np.stack(hs), state
 
 
 def _forward_problem(family, result, expected_hs, expected_final):

@@ -10,6 +10,7 @@ with Greff et al.'s one-change variants computed by ``rnnlab.variants`` without 
 import numpy as np
 
 from rnnlab import lstm, variants
+from rnnlab.activations import sigmoid
 from rnnlab.grading import _core, _probes, _recurrent, _sequence
 from rnnlab.grading._probes import BIG, PROBE
 
@@ -57,7 +58,34 @@ def _mutants(options) -> list[_recurrent.Mutant]:
         )
         for name, message in ONE_CHANGE.items()
     ]
+    found += [
+        (
+            f"your {GATE_NAMES[gate]} looks like it uses {other} instead of {usual}",
+            _on_the_other_activation(gate),
+        )
+        for gate, usual, other in (("i", *SIGMOID), ("f", *SIGMOID), ("g", *TANH), ("o", *SIGMOID))
+    ]
     return found + state_order_mutants(lambda x, s, p: lstm.cell(x, s, p))
+
+
+SIGMOID, TANH = ("sigmoid", "tanh"), ("tanh", "sigmoid")  # (the gate's activation, the other)
+
+
+def _on_the_other_activation(gate: str) -> _recurrent.Step:
+    """The LSTM step with ``gate`` on the other activation (tanh for σ, σ for tanh): a
+    mistake that can be computed, so that a forward looping over it can be checked."""
+
+    def step(x, state, p):
+        h, c = state
+        z = x @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
+        act = {name: np.tanh if name == "g" else sigmoid for name in "ifgo"}
+        act[gate] = sigmoid if gate == "g" else np.tanh
+        blocks = zip("ifgo", np.split(z, 4, axis=1), strict=True)  # each (B, H)
+        i, f, g, o = (act[name](block) for name, block in blocks)
+        c = f * c + i * g
+        return o * np.tanh(c), c
+
+    return step
 
 
 def state_order_mutants(cell) -> list[_recurrent.Mutant]:

@@ -147,12 +147,19 @@ def lstm_forward(xs, params, state0=None):  # zeros too: "lstm_cell run over tim
 
 
 @pytest.mark.parametrize("hidden", [False, True])
-def test_a_constant_forward_is_not_its_own_loop_of_a_cell_that_ignores_its_inputs(hidden):
-    # Zeros are "the zeros cell run over time": without a check that the cell responds to
-    # x and to the state, such a forward would earn the loop's points for no loop at all.
-    with pytest.raises(AssertionError, match="lstm_cell ignores its input x") as raised:
+def test_a_constant_forward_is_not_its_own_loop_of_a_cell_that_makes_no_known_mistake(hidden):
+    # Zeros are "the zeros cell run over time": were any cell taken at its word, such a
+    # forward would earn the loop's points for no loop at all.
+    with pytest.raises(AssertionError, match="lstm_forward: your hs differs"):
         grading.check_lstm_forward(lstm_forward, hidden=hidden, cell=lstm_cell)
-    assert "lstm_forward: your hs differs from the expected values" in str(raised.value)
+
+
+def test_the_loop_of_a_cells_mistake_is_computed_by_the_grader_not_asked_of_the_cell():
+    # A kernel keeps state: a cell could answer the calls that replay "its loop" with
+    # whatever the forward returned. The grader names the cell's mistake (gates read in
+    # the order f, i, g, o) and runs that mistake over time itself, which zeros are not.
+    with pytest.raises(AssertionError, match="lstm_forward: your hs differs"):
+        grading.check_lstm_forward(lstm_forward, cell=students.lstm(order="figo"))
 
 
 def test_a_cell_that_ignores_its_cell_state_cannot_vouch_for_a_loop():
@@ -160,6 +167,14 @@ def test_a_cell_that_ignores_its_cell_state_cannot_vouch_for_a_loop():
         h, _ = state
         return students.lstm()(x, (h, np.zeros_like(h)), params)
 
-    forward = students.lstm_forward_of(no_memory)
-    with pytest.raises(AssertionError, match="no_memory ignores its state c"):
-        grading.check_lstm_forward(forward, cell=no_memory)
+    with pytest.raises(AssertionError, match="your hs differs"):
+        grading.check_lstm_forward(students.lstm_forward_of(no_memory), cell=no_memory)
+
+
+def test_a_forward_that_loops_a_cell_with_tanh_for_a_sigmoid_earns_the_loops_points():
+    wrong_cell = students.lstm(acts={"f": np.tanh})
+    forward = students.lstm_forward_of(wrong_cell)
+    grading.check_lstm_forward(forward, cell=wrong_cell)
+    grading.check_lstm_forward(forward, hidden=True, cell=wrong_cell)
+    with pytest.raises(AssertionError, match="forget gate f looks like it uses tanh"):
+        grading.check_lstm_cell(wrong_cell)
