@@ -81,13 +81,12 @@ class CourseCells:
     def run_test(self, grade_id: str, remote: Remote) -> Verdict:
         """Run the course's setup cells that come before this test (once each), then
         the test cell itself; the student may have moved the test cells around."""
-        ids = [cell_id for cell_id, _, _ in self.cells]
-        for k in range(ids.index(grade_id)):
-            cell_id, kind, source = self.cells[k]
+        place = [cell_id for cell_id, _, _ in self.cells].index(grade_id)
+        for cell_id, kind, source in self.cells[:place]:
             if kind == "setup" and cell_id not in self.ran:
                 self.ran.add(cell_id)
                 exec(compile(source, f"<course cell {cell_id}>", "exec"), self.namespace)
-        return self._test(grade_id, self.cells[ids.index(grade_id)][2], remote)
+        return self._test(grade_id, self.cells[place][2], remote)
 
     def _test(self, grade_id: str, source: str, remote: Remote) -> Verdict:
         tree = ast.parse(source)

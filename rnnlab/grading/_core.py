@@ -319,19 +319,14 @@ def first_match(got, candidates: Iterable[tuple[str, Callable[[], object]]]) -> 
                 value = compute()
         except (ValueError, IndexError):
             continue
-        if _same(got, value):
+        if same(got, value):
             return description
     return None
 
 
-def close_state(got, value) -> bool:
-    """Whether two states (a tuple of arrays, or one array) hold the same numbers."""
-    got = tuple(got) if isinstance(got, tuple | list) else (got,)
-    value = tuple(value) if isinstance(value, tuple | list) else (value,)
-    return len(got) == len(value) and all(close(g, v) for g, v in zip(got, value, strict=True))
-
-
-def _same(got, value) -> bool:
+def same(got, value) -> bool:
+    """Whether the student's ``got`` is ``value``: a list equal to it, a tuple of arrays
+    each close to value's, or an array close to it."""
     if isinstance(value, list):
         return got == value
     if isinstance(value, tuple):
