@@ -6,7 +6,8 @@ the modules hold one step each:
 * the run: ``collect`` (find the notebooks; bad input is one student's problem),
   ``course`` (the grading folder), ``lock`` (one run per folder), ``secret`` (where the
   hidden cases come from), ``task`` (one notebook's job), ``run`` (child processes with
-  limits), ``report`` (grades.csv and the summary);
+  limits), ``outcomes`` (a job's files and the row it ends as), ``report`` (grades.csv and
+  the summary);
 * one notebook: ``worker`` (nbgrader inside a child), ``executor`` (nbgrader's Execute
   step, the test cells decided here), ``verdicts`` (the course's test cells, run in the
   grader's process), ``remote`` (proxies that call the student's functions), ``failures``

@@ -4,15 +4,16 @@ The steps, in order:
 
 1. ``collect``: one (student, assignment) pair per student and graded assignment;
    a missing or unreadable notebook is decided here and never reaches nbgrader.
-2. ``course.set_up``: the grading folder (locked for this run) gets the config and the
-   sources; the sandboxes' ``rnnlab`` and the run's cgroup are made.
+2. the run's cgroup is made (bubblewrap checked first), then ``course.set_up``: the
+   grading folder (locked for this run) gets the config, the sources and the
+   sandboxes' ``rnnlab``.
 3. ``prepare`` (one child process): the assignments and students are recorded in the
    gradebook, as ``nbgrader generate_assignment`` does, so grading works on a fresh
    clone; grades this run does not replace are removed.
 4. ``worker.grade`` (one child process per pair, ``jobs`` at a time): autograde and
    feedback, the kernel in its sandbox, the tests decided by the grader's process.
-5. ``report``: once every sandbox is gone, grades.csv (written whole or not at all) in
-   the grading folder, and a summary.
+5. ``outcomes`` and ``report``: once every sandbox is gone, grades.csv (written whole or
+   not at all) in the grading folder, and a summary.
 """
 
 import json
@@ -23,7 +24,17 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnlab.classroom import collect, course, lock, report, run, sandbox, sandbox_library, secret
+from rnnlab.classroom import (
+    collect,
+    course,
+    lock,
+    outcomes,
+    report,
+    run,
+    sandbox,
+    sandbox_library,
+    secret,
+)
 from rnnlab.classroom.cgroups import Cgroup
 from rnnlab.classroom.course import CourseError
 from rnnlab.classroom.task import Isolation, Task
@@ -46,40 +57,6 @@ class Limits:
     @property
     def memory_bytes(self) -> int | None:
         return int(self.memory_gb * 2**30) or None
-
-
-@dataclass
-class _Paths:
-    out: Path
-    student: str
-    assignment: str
-
-    def _under(self, kind: str, suffix: str) -> Path:
-        return self.out / kind / self.assignment / f"{self.student}{suffix}"
-
-    @property
-    def log(self) -> Path:
-        return self._under("logs", ".log")
-
-    def _job_file(self, name: str) -> Path:
-        # One folder per job: an id may hold dots, so "<student>.<suffix>" could be
-        # another student's file ("bob.verdicts" + ".json").
-        return self._under(f"{course.SCRATCH}/jobs", "") / name
-
-    @property
-    def result(self) -> Path:
-        return self._job_file("result.json")
-
-    @property
-    def progress(self) -> Path:
-        return self._job_file("cell")
-
-    @property
-    def journal(self) -> Path:
-        return self._job_file("verdicts.json")
-
-    def relative(self, path: Path) -> str:
-        return path.relative_to(self.out).as_posix()
 
 
 def _prepare(
@@ -114,7 +91,7 @@ class _Run:
 
     def job(self, submission: collect.Submission, number: int) -> run.Job:
         """The grading job of one submitted notebook, its files of an earlier run reset."""
-        paths = _Paths(self.out, submission.student, submission.assignment)
+        paths = outcomes.JobFiles(self.out, submission.student, submission.assignment)
         for path in (paths.result, paths.progress, paths.journal):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)
@@ -127,38 +104,6 @@ class _Run:
             progress=paths.progress, journal=paths.journal,
         )  # fmt: skip
         return run.Job((paths.student, paths.assignment), f"{WORKER}:grade", (task,), task.timeout)
-
-
-def _not_graded(submission: collect.Submission, max_score: float) -> report.Row:
-    """The row of a notebook that is missing or unreadable: 0, with the reason."""
-    s = submission
-    return report.Row(s.student, s.assignment, 0.0, max_score, s.status, s.reason)
-
-
-def _row_of(paths: _Paths, outcome: run.Outcome, max_score: float, timeout: float) -> report.Row:
-    """The grades.csv row of a grading job, from its result file or how it ended."""
-    row = report.Row(paths.student, paths.assignment, 0.0, max_score, "crashed")
-    if outcome.timed_out:
-        cell = paths.progress.read_text() if paths.progress.exists() else ""
-        where = f", while running {cell}" if cell else ""
-        row.status = "timeout"
-        row.reason = f"stopped after {timeout:g} s, the limit per notebook{where}"
-    elif (result := _result(paths.result)) is not None:
-        row.status, row.reason = result["status"], result["reason"]
-        row.score = float(result.get("score", 0.0))
-        row.max_score = float(result.get("max_score", max_score))
-    else:
-        code = outcome.exitcode
-        how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
-        row.reason = f"the grading process died ({how}); see {paths.relative(paths.log)}"
-    if row.status == "error":
-        row.reason += f" (see {paths.relative(paths.log)})"
-    feedback = course.feedback_file(paths.out, paths.student, paths.assignment)
-    if row.status == "graded" and feedback.exists():
-        row.feedback = paths.relative(feedback)
-    else:
-        course.discard(paths.out, paths.student, paths.assignment)
-    return row
 
 
 def _cgroup(sandboxed: bool) -> Cgroup | None:
@@ -187,16 +132,6 @@ def _isolation(root: Path, out: Path, graded: list[str], cgroup: Cgroup | None) 
     site = Path(sysconfig.get_paths()["purelib"])
     packages = {name: sandbox.visible_packages(site, course.needs(root, name)) for name in graded}
     return Isolation(True, library, packages, tuple(cgroup.folders))
-
-
-def _result(path: Path) -> dict | None:
-    """A grading process's result file, or None if there is none it could have written."""
-    try:
-        result = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    fields = isinstance(result, dict) and {"status", "reason"} <= set(result)
-    return result if fields and result["status"] in report.STATUSES else None
 
 
 def grade_class(
@@ -287,7 +222,7 @@ def _grade_locked(
             if collect.is_student_id(submission.student):
                 course.place(out, submission)  # removes an earlier run's copy
                 course.discard(out, submission.student, submission.assignment)
-            rows.append(_not_graded(submission, max_scores[submission.assignment]))
+            rows.append(outcomes.not_graded(submission, max_scores[submission.assignment]))
         else:
             course.place(out, submission)
             todo.append(this.job(submission, len(todo)))
@@ -298,8 +233,11 @@ def _grade_locked(
         nonlocal finished
         finished += 1
         student, assignment = job.key
-        row = _row_of(
-            _Paths(out, student, assignment), outcome, max_scores[assignment], limits.timeout
+        row = outcomes.row_of(
+            outcomes.JobFiles(out, student, assignment),
+            outcome,
+            max_scores[assignment],
+            limits.timeout,
         )
         rows.append(row)
         echo(
