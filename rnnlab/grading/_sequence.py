@@ -31,7 +31,7 @@ from rnnlab.grading._recurrent import (
 
 def check_forward(fn, family: Family, options: Options, hidden: bool, cell=None) -> int:
     """Compare the student's forward with the reference, with and without a start state;
-    with the student's ``cell``, also accept that cell's own loop over time.
+    with the student's ``cell``, also accept the loop over time of a known mistake it makes.
 
     Returns the number of cases checked.
     """

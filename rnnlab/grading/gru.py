@@ -150,7 +150,8 @@ def check_gru_cell(fn, reset_after: bool = True, hidden: bool = False) -> None:
 
 def check_gru_forward(fn, hidden: bool = False, cell=None) -> None:
     """Check ``fn(xs (T, B, D), params, h0=None, reset_after=True) -> (hs, h_T)`` in both
-    conventions; with the student's ``cell``, its own loop over time is accepted too."""
+    conventions; with the student's ``cell``, the loop over time of a known mistake it makes
+    is accepted too."""
     __tracebackhide__ = True
     count = sum(
         _sequence.check_forward(fn, FAMILY, {"reset_after": after}, hidden, cell)

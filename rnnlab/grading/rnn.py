@@ -72,7 +72,8 @@ def check_rnn_cell(fn, hidden: bool = False) -> None:
 
 def check_rnn_forward(fn, hidden: bool = False, cell=None) -> None:
     """Check ``fn(xs (T, B, D), params, h0=None) -> (hs (T, B, H), h_T (B, H))``;
-    with the student's ``cell``, its own loop over time is accepted too."""
+    with the student's ``cell``, the loop over time of a known mistake it makes
+    is accepted too."""
     __tracebackhide__ = True
     count = _sequence.check_forward(fn, FAMILY, {}, hidden, cell)
     _core.passed(_core.name_of(fn), count, hidden)
