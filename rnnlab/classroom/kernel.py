@@ -51,15 +51,23 @@ def _guarded_context() -> zmq.asyncio.Context:
     return context
 
 
-def _copy_capped(pipe: int, log_path: Path) -> None:
-    """Copy the kernel's own output into the log, up to LOG_BYTES; drain the rest."""
-    kept = 0
-    with os.fdopen(pipe, "rb") as source, log_path.open("ab") as log:
-        while chunk := source.read1(65536):
-            if kept < LOG_BYTES:
-                log.write(chunk[: LOG_BYTES - kept])
-                log.flush()
-                kept += len(chunk)
+class OutputCopy(threading.Thread):
+    """Copies the kernel's own output (bwrap's too) into the log, up to LOG_BYTES, and
+    drains the rest; ``first`` keeps its beginning, which says why a kernel did not start."""
+
+    def __init__(self, pipe: int, log_path: Path):
+        super().__init__(daemon=True)
+        self.pipe, self.log_path, self.first = pipe, log_path, b""
+
+    def run(self) -> None:
+        kept = 0
+        with os.fdopen(self.pipe, "rb") as source, self.log_path.open("ab") as log:
+            while chunk := source.read1(65536):
+                if kept < LOG_BYTES:
+                    log.write(chunk[: LOG_BYTES - kept])
+                    log.flush()
+                    self.first = (self.first + chunk)[:2000]
+                    kept += len(chunk)
 
 
 class NoHeartbeatClient(AsyncKernelClient):
@@ -106,7 +114,8 @@ class IpcKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         read, write = os.pipe()
-        threading.Thread(target=_copy_capped, args=(read, self.log_path), daemon=True).start()
+        self.output = OutputCopy(read, self.log_path)
+        self.output.start()
         kw.update(stdout=write, stderr=write, stdin=subprocess.DEVNULL)
         try:
             await self._launch(kernel_cmd, **kw)
@@ -125,8 +134,14 @@ class IpcKernelManager(AsyncKernelManager):
         while not all(_is_socket(path) for path in paths):
             process = getattr(self.provisioner, "process", None)
             if time.monotonic() > deadline or process is None or process.poll() is not None:
-                raise RuntimeError("the kernel did not start (its log says why)")
+                raise RuntimeError(f"the kernel did not start: {self._said()}")
             time.sleep(0.01)
+
+    def _said(self) -> str:
+        """What the kernel (or bwrap) printed before it ended: why it did not start."""
+        self.output.join(timeout=5)
+        said = " ".join(self.output.first.decode(errors="replace").split())[-300:]
+        return said or "it said nothing"
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -170,6 +185,8 @@ class SandboxKernelManager(IpcKernelManager):
             for fd in fds:
                 os.close(fd)
         self.sandbox_pid = await asyncio.to_thread(_child_pid, read)
+        if self.sandbox_pid is None:
+            raise RuntimeError(f"bwrap did not start the sandbox: {self._said()}")
 
     async def _async_kill_kernel(self, restart: bool = False) -> None:
         """Kill the kernel and, with bwrap's process 1, everything in its PID namespace:
@@ -213,8 +230,9 @@ def _is_socket(path: Path) -> bool:
         return False
 
 
-def _child_pid(read: int) -> int:
-    """The sandbox's first process, from the JSON bwrap writes to its --info-fd."""
+def _child_pid(read: int) -> int | None:
+    """The sandbox's first process, from the JSON bwrap writes to its --info-fd (None
+    when bwrap wrote none: it did not start the sandbox)."""
     text, deadline = b"", time.monotonic() + SOCKET_WAIT
     try:
         while time.monotonic() < deadline:
@@ -228,4 +246,4 @@ def _child_pid(read: int) -> int:
                     break
     finally:
         os.close(read)
-    raise RuntimeError("bwrap did not start the sandbox (its log says why)")
+    return None

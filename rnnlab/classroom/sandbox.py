@@ -189,18 +189,14 @@ class Sandbox:
     limits: Limits
     cgroup: Cgroup
 
-    def command(
-        self, kernel: list[str], connection_file: Path, info_fd: int, seccomp_fd: int | None
-    ) -> list[str]:
-        """The command that runs ``kernel`` (its connection file at :data:`CONNECTION`)
-        in the sandbox: into the cgroup, with an empty environment (bwrap stays the
-        sandbox's process 1, whose environment the kernel can read), under the limits,
-        then bwrap, which writes the sandbox's pid as JSON to ``info_fd`` and loads the
-        seccomp filter (:mod:`.seccomp`) from ``seccomp_fd`` before it runs the kernel."""
+    def _mounts(self) -> list[str]:
+        """bwrap's arguments for the file system: the in-memory folders first, so that a
+        Python or a venv below /tmp (a CI checkout) is bound on top of them, not hidden."""
         site = Path(sysconfig.get_paths()["purelib"])
         base_site = Path(sysconfig.get_paths(vars={"base": sys.base_prefix})["purelib"])
-        size = str(self.limits.folder_bytes)
-        args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        args = ["--proc", "/proc", "--dev", "/dev"]
+        for folder in ("/tmp", HOME, IPC, "/dev/shm"):
+            args += ["--size", str(self.limits.folder_bytes), "--tmpfs", folder]
         for path in SYSTEM:
             if Path(path).exists():
                 args += ["--ro-bind", path, path]
@@ -210,10 +206,19 @@ class Sandbox:
         for entry in self.packages:
             args += ["--ro-bind", str(entry), str(entry)]
         args += ["--ro-bind", str(self.library / "rnnlab"), str(site / "rnnlab")]
-        args += ["--remount-ro", str(site), "--proc", "/proc", "--dev", "/dev"]
-        for folder in ("/tmp", HOME, IPC, "/dev/shm"):
-            args += ["--size", size, "--tmpfs", folder]
-        args += ["--ro-bind", str(connection_file), CONNECTION, "--remount-ro", "/"]
+        return [*args, "--remount-ro", str(site)]
+
+    def command(
+        self, kernel: list[str], connection_file: Path, info_fd: int, seccomp_fd: int | None
+    ) -> list[str]:
+        """The command that runs ``kernel`` (its connection file at :data:`CONNECTION`)
+        in the sandbox: into the cgroup, with an empty environment (bwrap stays the
+        sandbox's process 1, whose environment the kernel can read), under the limits,
+        then bwrap, which writes the sandbox's pid as JSON to ``info_fd`` and loads the
+        seccomp filter (:mod:`.seccomp`) from ``seccomp_fd`` before it runs the kernel."""
+        args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        args += [*self._mounts(), "--ro-bind", str(connection_file), CONNECTION]
+        args += ["--remount-ro", "/"]
         args += ["--chdir", HOME, "--clearenv"]
         for name, value in ENV.items():
             args += ["--setenv", name, value]

@@ -316,3 +316,16 @@ def test_a_sandbox_may_use_one_cpu_at_most(cgroup):
         {"cpu.max": ["100000", "100000"]},
         {"cpu.cfs_quota_us": ["100000"], "cpu.cfs_period_us": ["100000"]},
     )
+
+
+def test_what_is_bound_below_tmp_stays_visible(library, packages, cgroup, tmp_path):
+    # A CI checkout, its venv and so its packages can live below /tmp, which the sandbox
+    # replaces by a folder of its own: the binds must come on top of it, not under it.
+    below_tmp = tmp_path / "venv_package"
+    below_tmp.mkdir()
+    (below_tmp / "marker.py").write_text("VALUE = 42\n")
+    found = run_inside(library, (*packages, below_tmp), cgroup, f"""
+        import json, os
+        print(json.dumps({{"seen": os.listdir({str(below_tmp)!r})}}))
+    """, tmp_path)  # fmt: skip
+    assert found == {"seen": ["marker.py"]}
