@@ -6,17 +6,23 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 MATHJAX := _vendor/mathjax/startup.js
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 export PATH := $(BIN):$(PATH)
 
 .PHONY: book test lint format exercises grade bench setup clean bwrap
 
-setup: $(STAMP) $(MATHJAX)
+setup: $(STAMP) $(MATHJAX) $(KERNEL_CONFIG)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
+
+# The kernels' config (book/ipython_kernel_config.py says why), where IPython reads the
+# environment's own config files.
+$(KERNEL_CONFIG): book/ipython_kernel_config.py $(STAMP)
+	mkdir -p $(dir $@) && cp $< $@
 
 # MathJax is installed from the npm registry and its components copied next to the book
 # (never committed). The single-file bundles (tex-mml-chtml.js) embed the speech-rule
@@ -32,8 +38,7 @@ $(MATHJAX): package.json package-lock.json
 
 # The notebook cache keys on a chapter's code cells only: when the package the chapters
 # import changes, their outputs (the glued numbers) must be recomputed, so drop the cache.
-BOOK_SOURCES := $(shell find rnnlab -name '*.py' -not -path 'rnnlab/grading/*' \
-                  -not -path 'rnnlab/classroom/*')
+BOOK_SOURCES := $(shell find rnnlab -name '*.py' -not -path 'rnnlab/course/*')
 _build/.rnnlab-stamp: $(BOOK_SOURCES)
 	rm -rf _build/.jupyter_cache
 	mkdir -p _build && touch $@
@@ -62,10 +67,10 @@ format: $(STAMP)
 
 # The student notebooks, generated from solutions/ by nbgrader (run from the course root;
 # nbgrader calls alembic, which is in $(BIN), on PATH, to create a new gradebook), then
-# rnnlab/grading/released_tests.json: the released test cells `rnnlab check` compares with.
+# rnnlab/course/grading/released_tests.json: the released test cells `rnnlab check` compares with.
 exercises: $(STAMP)
 	cd $(CURDIR) && $(BIN)/nbgrader generate_assignment "*" --force
-	cd $(CURDIR) && $(BIN)/python -m rnnlab.grading.released
+	cd $(CURDIR) && $(BIN)/python -m rnnlab.course.grading.released
 
 # Grades into grading/ (gradebook, feedback/, grades.csv); GRADE_OPTIONS passes more, e.g.
 # GRADE_OPTIONS="--jobs 8 --db postgresql+psycopg2://user@host/db" (see README, Grading a class).

@@ -6,7 +6,7 @@
 import os
 from pathlib import Path
 
-from rnnlab.classroom.feedback import feedback_preprocessors
+from rnnlab.course.classroom.feedback import feedback_preprocessors
 
 c = get_config()  # noqa: F821 (injected by nbgrader)
 

@@ -16,17 +16,17 @@ import math
 
 import numpy as np
 
-from rnnlab import _checks
+from rnnlab import _validate
 
 KINDS = ("dot", "scaled_dot", "general", "additive")
 
 
 def _query_keys(query, keys) -> tuple[np.ndarray, np.ndarray]:
-    q = _checks.check_shape(
-        _checks.as_float_array(query, "query"), "query", (("B", None), ("Dq", None))
+    q = _validate.check_shape(
+        _validate.as_float_array(query, "query"), "query", (("B", None), ("Dq", None))
     )
-    k = _checks.as_float_array(keys, "keys", q.dtype)
-    k = _checks.check_shape(k, "keys", (("B", q.shape[0]), ("S", None), ("Dk", None)))
+    k = _validate.as_float_array(keys, "keys", q.dtype)
+    k = _validate.check_shape(k, "keys", (("B", q.shape[0]), ("S", None), ("Dk", None)))
     if k.shape[1] == 0:
         raise ValueError("keys must hold at least one position (S ≥ 1), got S = 0")
     return q, k
@@ -45,7 +45,7 @@ def _params(params, kind: str, Dq: int, Dk: int, dtype) -> dict:
         spec = {"W_q": (("A", A), ("Dq", Dq)), "W_k": (("A", A), ("Dk", Dk)), "v": (("A", A),)}
     if params is None:
         raise ValueError(f"{kind} attention needs params with {', '.join(spec)}; got None")
-    return _checks.parameters(params, spec, dtype, f"{kind} attention")
+    return _validate.parameters(params, spec, dtype, f"{kind} attention")
 
 
 def score(query, keys, kind: str = "dot", params: dict | None = None) -> np.ndarray:
@@ -75,14 +75,14 @@ def softmax(scores, mask=None) -> np.ndarray:
     A row whose mask keeps nothing has nothing to attend to: that is an error (it would
     otherwise be 0/0 = NaN), reported with the row's index.
     """
-    e = _checks.check_shape(
-        _checks.as_float_array(scores, "scores"), "scores", (("B", None), ("S", None))
+    e = _validate.check_shape(
+        _validate.as_float_array(scores, "scores"), "scores", (("B", None), ("S", None))
     )
     if mask is not None:
         mask = np.asarray(mask)
         if mask.dtype != bool:
             raise ValueError(f"mask must be boolean (True = keep), got dtype {mask.dtype}")
-        _checks.check_shape(mask, "mask", (("B", e.shape[0]), ("S", e.shape[1])))
+        _validate.check_shape(mask, "mask", (("B", e.shape[0]), ("S", e.shape[1])))
         empty = np.flatnonzero(~mask.any(axis=1))
         if empty.size:
             raise ValueError(
@@ -99,6 +99,6 @@ def attend(query, keys, values, kind: str = "dot", params: dict | None = None, m
     """The context ``(B, Dv)`` and the weights ``(B, S)`` of ``query`` over ``values``."""
     weights = softmax(score(query, keys, kind, params), mask)
     B, S = weights.shape
-    v = _checks.as_float_array(values, "values", weights.dtype)
-    v = _checks.check_shape(v, "values", (("B", B), ("S", S), ("Dv", None)))
+    v = _validate.as_float_array(values, "values", weights.dtype)
+    v = _validate.check_shape(v, "values", (("B", B), ("S", S), ("Dv", None)))
     return np.einsum("bs,bsd->bd", weights, v), weights

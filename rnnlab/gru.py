@@ -12,7 +12,7 @@ The two conventions differ only in where the reset gate acts, and give different
 
 import numpy as np
 
-from rnnlab import _checks, _unroll
+from rnnlab import _unroll, _validate
 from rnnlab.activations import d_sigmoid, d_tanh, sigmoid, tanh
 
 Params = dict[str, np.ndarray]
@@ -20,8 +20,8 @@ Params = dict[str, np.ndarray]
 
 def _prepare(x: np.ndarray, params, h, name: str) -> tuple[Params, np.ndarray]:
     """Check the parameters and the state against an input ``(..., B, D)``; cast both."""
-    p = _checks.recurrent_params(params, 3, x.shape[-1], x.dtype, "GRU")
-    return p, _checks.state(h, name, x.shape[-2], p["W_hh"].shape[1], x.dtype)
+    p = _validate.recurrent_params(params, 3, x.shape[-1], x.dtype, "GRU")
+    return p, _validate.state(h, name, x.shape[-2], p["W_hh"].shape[1], x.dtype)
 
 
 def _step(u: np.ndarray, h: np.ndarray, p: Params, reset_after: bool):
@@ -44,7 +44,7 @@ def _step(u: np.ndarray, h: np.ndarray, p: Params, reset_after: bool):
 
 def cell(x, h, params: Params, reset_after: bool = True) -> np.ndarray:
     """One time step: ``x (B, D)``, ``h (B, H)`` -> the next ``h (B, H)``."""
-    x = _checks.step_input(x)
+    x = _validate.step_input(x)
     p, h = _prepare(x, params, h, "h")
     return _step(x @ p["W_ih"].T + p["b_ih"], h, p, reset_after)[0]
 
@@ -64,7 +64,7 @@ def _run(xs: np.ndarray, p: Params, h: np.ndarray, reset_after: bool, record: bo
 
 def forward(xs, params: Params, h0=None, reset_after: bool = True):
     """Run ``xs (T, B, D)``; returns ``hs (T, B, H)`` and ``h_T (B, H)``."""
-    xs = _checks.sequence(xs)
+    xs = _validate.sequence(xs)
     p, h = _prepare(xs, params, h0, "h0")
     hs, h, _ = _run(xs, p, h, reset_after, record=False)
     return hs, h
@@ -76,10 +76,10 @@ def backward(xs, params: Params, d_hs, h0=None, reset_after: bool = True) -> dic
     ``d_hs (T, B, H)`` is the gradient of the loss with respect to every output ``h_t``.
     Returns the gradients of ``W_ih, W_hh, b_ih, b_hh`` and of ``xs`` and ``h0``.
     """
-    xs = _checks.sequence(xs)
+    xs = _validate.sequence(xs)
     p, h0 = _prepare(xs, params, h0, "h0")
     hs, _, cache = _run(xs, p, h0, reset_after, record=True)
-    d_hs = _checks.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
+    d_hs = _validate.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
     H = h0.shape[1]
     W_hrz, W_hn = p["W_hh"][: 2 * H], p["W_hh"][2 * H :]
     h_prev = _unroll.previous_states(h0, hs)

@@ -13,7 +13,7 @@ W_hh (4H, H), b_ih and b_hh (4H,). States h_t and c_t are (B, H).
 
 import numpy as np
 
-from rnnlab import _checks, _unroll
+from rnnlab import _unroll, _validate
 from rnnlab.activations import d_sigmoid, d_tanh, sigmoid, tanh
 
 Params = dict[str, np.ndarray]
@@ -22,9 +22,9 @@ State = tuple[np.ndarray, np.ndarray]
 
 def _prepare(x: np.ndarray, params, state, name: str) -> tuple[Params, np.ndarray, np.ndarray]:
     """Check the parameters and the state ``(h, c)`` against an input ``(..., B, D)``."""
-    p = _checks.recurrent_params(params, 4, x.shape[-1], x.dtype, "LSTM")
+    p = _validate.recurrent_params(params, 4, x.shape[-1], x.dtype, "LSTM")
     H = p["W_hh"].shape[1]
-    return p, *_checks.states(state, name, "hc", (("H", H), ("H", H)), x.shape[-2], x.dtype)
+    return p, *_validate.states(state, name, "hc", (("H", H), ("H", H)), x.shape[-2], x.dtype)
 
 
 def _step(u: np.ndarray, h: np.ndarray, c: np.ndarray, W_hh: np.ndarray):
@@ -42,7 +42,7 @@ def _step(u: np.ndarray, h: np.ndarray, c: np.ndarray, W_hh: np.ndarray):
 
 def cell(x, state: State, params: Params) -> State:
     """One time step: ``x (B, D)``, ``state = (h, c)`` each (B, H) -> the next ``(h, c)``."""
-    x = _checks.step_input(x)
+    x = _validate.step_input(x)
     p, h, c = _prepare(x, params, state, "state")
     h, c, _ = _step(x @ p["W_ih"].T + p["b_ih"] + p["b_hh"], h, c, p["W_hh"])
     return h, c
@@ -67,7 +67,7 @@ def _run(xs: np.ndarray, p: Params, h: np.ndarray, c: np.ndarray, record: bool):
 
 def forward(xs, params: Params, state0: State | None = None):
     """Run ``xs (T, B, D)``; returns ``hs (T, B, H)`` and the final ``(h_T, c_T)``."""
-    xs = _checks.sequence(xs)
+    xs = _validate.sequence(xs)
     p, h, c = _prepare(xs, params, state0, "state0")
     hs, final, _, _ = _run(xs, p, h, c, record=False)
     return hs, final
@@ -79,10 +79,10 @@ def backward(xs, params: Params, d_hs, state0: State | None = None) -> dict[str,
     ``d_hs (T, B, H)`` is the gradient of the loss with respect to every output ``h_t``.
     Returns the gradients of ``W_ih, W_hh, b_ih, b_hh`` and of ``xs``, ``h0`` and ``c0``.
     """
-    xs = _checks.sequence(xs)
+    xs = _validate.sequence(xs)
     p, h0, c0 = _prepare(xs, params, state0, "state0")
     hs, _, cs, gates = _run(xs, p, h0, c0, record=True)
-    d_hs = _checks.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
+    d_hs = _validate.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
     c_prev = _unroll.previous_states(c0, cs)
     dZ = np.empty_like(gates)  # (T, B, 4H): gradient of the four pre-activations
     dh, dc = np.zeros_like(h0), np.zeros_like(c0)  # flowing back from step t + 1

@@ -8,7 +8,7 @@ Shapes: x_t (B, D), h_t (B, H), W_ih (H, D), W_hh (H, H), b_ih and b_hh (H,).
 
 import numpy as np
 
-from rnnlab import _checks, _unroll
+from rnnlab import _unroll, _validate
 from rnnlab.activations import NONLINEARITIES
 
 Params = dict[str, np.ndarray]
@@ -24,8 +24,8 @@ def _activation(nonlinearity: str):
 
 def _prepare(x: np.ndarray, params, h, h_name: str) -> tuple[Params, np.ndarray]:
     """Check the parameters and the state against an input ``(..., B, D)``; cast both."""
-    p = _checks.recurrent_params(params, 1, x.shape[-1], x.dtype, "RNN")
-    return p, _checks.state(h, h_name, x.shape[-2], p["W_hh"].shape[1], x.dtype)
+    p = _validate.recurrent_params(params, 1, x.shape[-1], x.dtype, "RNN")
+    return p, _validate.state(h, h_name, x.shape[-2], p["W_hh"].shape[1], x.dtype)
 
 
 def _step(u: np.ndarray, h: np.ndarray, p: Params, act) -> np.ndarray:
@@ -36,7 +36,7 @@ def _step(u: np.ndarray, h: np.ndarray, p: Params, act) -> np.ndarray:
 def cell(x, h, params: Params, nonlinearity: str = "tanh") -> np.ndarray:
     """One time step: ``x (B, D)``, ``h (B, H)`` -> the next ``h (B, H)``."""
     act, _ = _activation(nonlinearity)
-    x = _checks.step_input(x)
+    x = _validate.step_input(x)
     p, h = _prepare(x, params, h, "h")
     return _step(x @ p["W_ih"].T + p["b_ih"], h, p, act)
 
@@ -46,7 +46,7 @@ def forward(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run the whole sequence ``xs (T, B, D)``; returns ``hs (T, B, H)`` and ``h_T (B, H)``."""
     act, _ = _activation(nonlinearity)
-    xs = _checks.sequence(xs)
+    xs = _validate.sequence(xs)
     p, h = _prepare(xs, params, h0, "h0")
     U = _unroll.input_projection(
         xs, p["W_ih"], p["b_ih"]
@@ -66,10 +66,10 @@ def backward(
     Returns the gradients of ``W_ih, W_hh, b_ih, b_hh`` and of ``xs`` and ``h0``.
     """
     _, d_act = _activation(nonlinearity)
-    xs = _checks.sequence(xs)
+    xs = _validate.sequence(xs)
     p, h0 = _prepare(xs, params, h0, "h0")
     hs, _ = forward(xs, p, h0, nonlinearity)
-    d_hs = _checks.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
+    d_hs = _validate.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
     dA = np.empty_like(hs)  # (T, B, H): gradient of each step's pre-activation
     dh = np.zeros_like(h0)  # gradient flowing back into h_t from step t + 1
     for t in reversed(range(len(xs))):

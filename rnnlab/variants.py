@@ -26,7 +26,7 @@ previous gates (zeros at the start); every other variant's state is ``(h, c)``.
 
 import numpy as np
 
-from rnnlab import _checks, _unroll
+from rnnlab import _unroll, _validate
 from rnnlab.activations import identity, sigmoid, tanh
 
 # The description of each variant lives apart from the model (see variant_spec); it is
@@ -40,7 +40,7 @@ Params = dict[str, np.ndarray]
 
 def _prepare(x: np.ndarray, params, state, variant: Variant, name: str):
     """Check ``params`` and ``state`` against an input ``(..., B, D)``; returns both cast."""
-    H = _checks.hidden_size(params, 4, f"{variant.name} LSTM")
+    H = _validate.hidden_size(params, 4, f"{variant.name} LSTM")
     shapes = parameter_shapes(variant, x.shape[-1], H)
     labels = {
         "W_ih": ("4·H", "D"),
@@ -50,9 +50,9 @@ def _prepare(x: np.ndarray, params, state, variant: Variant, name: str):
         "W_gg": ("3·H", "3·H"),
     }
     dims = {k: tuple(zip(labels.get(k, ("H",)), s, strict=True)) for k, s in shapes.items()}
-    p = _checks.parameters(params, dims, x.dtype, f"{variant.name} LSTM")
+    p = _validate.parameters(params, dims, x.dtype, f"{variant.name} LSTM")
     sizes = (("H", H), ("H", H), ("3·H", 3 * H))[: variant.state_size]
-    return p, _checks.states(
+    return p, _validate.states(
         state, name, "hca"[: variant.state_size], sizes, x.shape[-2], x.dtype, required=2
     )
 
@@ -85,7 +85,7 @@ def cell(
 ) -> tuple:
     """One time step: ``x (B, D)``, ``state = (h, c)`` (FGR: ``(h, c, a)``) -> next state."""
     v = spec(variant, peepholes)
-    x = _checks.step_input(x)
+    x = _validate.step_input(x)
     p, state = _prepare(x, params, state, v, "state")
     return _step(x @ p["W_ih"].T + p["b_ih"] + p["b_hh"], state, p, v)
 
@@ -99,7 +99,7 @@ def forward(
 ) -> tuple[np.ndarray, tuple]:
     """Run ``xs (T, B, D)``; returns ``hs (T, B, H)`` and the final state."""
     v = spec(variant, peepholes)
-    xs = _checks.sequence(xs)
+    xs = _validate.sequence(xs)
     p, state = _prepare(xs, params, state0, v, "state0")
     U = _unroll.input_projection(
         xs, p["W_ih"], p["b_ih"] + p["b_hh"]

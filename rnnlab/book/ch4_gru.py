@@ -1,0 +1,150 @@
+"""Chapter 4's worked examples: one GRU step in both conventions, and parameter counts.
+
+The worked step uses D = 1 and H = 2 (the smallest size at which the two conventions
+can disagree through the matrix W_hn, not only through the bias b_hn) with friendly
+values (0, ±0.5, 1). The reset and update gates read the input only (W_hr = W_hz = 0),
+which keeps the arithmetic short: the two conventions differ in the candidate n alone.
+
+``intermediates`` writes the step out one equation per line (the chapter's table); the
+chapter checks its ``h_1`` against ``rnnlab.gru.cell`` and torch, and
+``tests/book/test_ch4_gru.py`` checks the values against arithmetic done by hand.
+"""
+
+import functools
+
+import numpy as np
+
+from rnnlab import gru, init
+from rnnlab.activations import sigmoid, tanh
+
+D, H = 1, 2
+X1 = 1.0
+H0 = (1.0, 0.0)
+W_IR = (0.0, 1.0)  # (H, D) = (2, 1), one weight per unit
+W_IZ = (0.5, -0.5)
+W_IN = (0.0, 0.5)
+W_HN = ((0.0, 1.0), (-1.0, 0.0))  # (H, H): unit 1 reads +h_2, unit 2 reads -h_1
+B_HN = (0.5, 0.0)  # every other bias is 0
+TORCH_TOL = 1e-12  # how closely rnnlab (reset_after=True) and torch.nn.GRU must agree
+
+COUNT_SIZES = ((1, 2), (32, 64), (256, 512))  # (D, H) pairs of the parameter-count table
+GATE_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}
+
+SWAP_D, SWAP_H, SWAP_T, SWAP_SEED = 4, 16, 50, 7  # the "swap the convention" experiment
+
+
+def params() -> dict[str, np.ndarray]:
+    """The worked example's parameters in torch's layout (blocks r, z, n)."""
+    W_hh = np.zeros((3 * H, H))
+    W_hh[2 * H :] = W_HN  # W_hr = W_hz = 0
+    return {
+        "W_ih": np.array([*W_IR, *W_IZ, *W_IN]).reshape(3 * H, D),  # (3H, D)
+        "W_hh": W_hh,  # (3H, H)
+        "b_ih": np.zeros(3 * H),  # (3H,)
+        "b_hh": np.array([0.0] * (2 * H) + list(B_HN)),  # (3H,)
+    }
+
+
+def x1() -> np.ndarray:
+    """The input of the worked step, shape (B, D) = (1, 1)."""
+    return np.array([[X1]])
+
+
+def h0() -> np.ndarray:
+    """The state before the worked step, shape (B, H) = (1, 2)."""
+    return np.array([H0])
+
+
+def intermediates(reset_after: bool) -> dict[str, np.ndarray]:
+    """Every quantity of the worked step, each of shape (H,).
+
+    Keys: ``a_r, r, a_z, z`` (the gates), ``u_n = W_in x + b_in``, ``rh`` (r ⊙ h, Cho
+    only), ``m`` (what is added to u_n before the reset: ``W_hn h + b_hn`` for torch,
+    ``W_hn (r ⊙ h) + b_hn`` for Cho), ``rm`` (r ⊙ m, torch only), ``a_n, n, h1``.
+    """
+    x, h = np.array([X1]), np.array(H0)
+    W_in, W_hn, b_hn = np.array(W_IN)[:, None], np.array(W_HN), np.array(B_HN)
+    a_r = np.array(W_IR) * X1
+    a_z = np.array(W_IZ) * X1
+    r, z = sigmoid(a_r), sigmoid(a_z)
+    u_n = W_in @ x  # b_in = 0
+    out = {"a_r": a_r, "r": r, "a_z": a_z, "z": z, "u_n": u_n}
+    if reset_after:  # torch, cuDNN: the reset gate scales W_hn h + b_hn
+        m = W_hn @ h + b_hn
+        out |= {"m": m, "rm": r * m}
+        a_n = u_n + r * m
+    else:  # Cho et al. 2014: the reset gate scales h before W_hn
+        rh = r * h
+        m = W_hn @ rh + b_hn
+        out |= {"rh": rh, "m": m}
+        a_n = u_n + m
+    n = tanh(a_n)
+    return out | {"a_n": a_n, "n": n, "h1": (1 - z) * n + z * h}
+
+
+def parameter_count(family: str, D: int, H: int) -> int:
+    """Parameters of one layer of ``torch.nn.RNN``/``GRU``/``LSTM``: G·H·(D + H + 2)."""
+    return GATE_BLOCKS[family] * H * (D + H + 2)
+
+
+def budget_hidden_size(family: str, budget: int, D: int) -> int:
+    """The largest H whose ``family`` layer on input size D has at most ``budget`` parameters."""
+    H = 1
+    while parameter_count(family, D, H + 1) <= budget:
+        H += 1
+    return H
+
+
+@functools.cache
+def convention_gap() -> np.ndarray:
+    """``max |h_t(torch) - h_t(Cho)|`` over the units, for t = 1..T, shape (T,).
+
+    The same freshly initialised GRU (``rnnlab.init.gru``) runs a standard-normal
+    sequence under both conventions.
+    """
+    p = init.gru(SWAP_D, SWAP_H, seed=SWAP_SEED)
+    xs = np.random.default_rng(SWAP_SEED).standard_normal((SWAP_T, 1, SWAP_D))  # (T, B, D)
+    after, _ = gru.forward(xs, p, reset_after=True)
+    before, _ = gru.forward(xs, p, reset_after=False)
+    return np.abs(after - before).max(axis=(1, 2))
+
+
+def numbers() -> dict[str, int | float | str]:
+    """Every number the chapter's prose cites, keyed by its glue name (prefix ``gru_``)."""
+    out: dict[str, int | float | str] = {"gru_D": D, "gru_H": H, "gru_x1": X1}
+    vectors = {"h0": H0, "W_ir": W_IR, "W_iz": W_IZ, "W_in": W_IN, "b_hn": B_HN}
+    for name, values in vectors.items():
+        out |= {f"gru_{name}_{k}": float(v) for k, v in enumerate(values, start=1)}
+    for j, row in enumerate(W_HN, start=1):
+        out |= {f"gru_W_hn_{j}{k}": float(v) for k, v in enumerate(row, start=1)}
+
+    after, before = intermediates(True), intermediates(False)
+    for key in ("a_r", "r", "a_z", "z", "u_n"):
+        out |= {f"gru_{key}_{k}": float(v) for k, v in enumerate(after[key], start=1)}
+    for label, values in (("after", after), ("before", before)):
+        for key in ("rh", "m", "rm", "a_n", "n", "h1"):
+            if key in values:
+                pairs = enumerate(values[key], start=1)
+                out |= {f"gru_{label}_{key}_{k}": float(v) for k, v in pairs}
+    out["gru_h1_gap"] = float(np.abs(after["h1"] - before["h1"]).max())
+    out["gru_torch_tol"] = TORCH_TOL
+
+    for k, (D_, H_) in enumerate(COUNT_SIZES, start=1):
+        out |= {f"gru_count_{k}_D": D_, f"gru_count_{k}_H": H_}
+        for family in GATE_BLOCKS:
+            out[f"gru_count_{k}_{family}"] = parameter_count(family, D_, H_)
+    D_, H_ = COUNT_SIZES[-1]
+    out["gru_count_saving"] = parameter_count("lstm", D_, H_) - parameter_count("gru", D_, H_)
+
+    moved = params()  # exercise: move b_hn into b_in
+    moved["b_ih"][2 * H :], moved["b_hh"][2 * H :] = B_HN, 0.0
+    for label, reset_after in (("after", True), ("before", False)):
+        h1 = gru.cell(x1(), h0(), moved, reset_after=reset_after)[0]
+        out |= {f"gru_ex_bias_{label}_h1_{k}": float(v) for k, v in enumerate(h1, start=1)}
+    D_, H_ = COUNT_SIZES[-1]
+    out["gru_ex_budget_H"] = budget_hidden_size("gru", parameter_count("lstm", D_, H_), D_)
+
+    gap = convention_gap()
+    out |= {"gru_swap_D": SWAP_D, "gru_swap_H": SWAP_H, "gru_swap_T": SWAP_T}
+    out |= {"gru_swap_max": float(gap.max()), "gru_swap_mean": float(gap.mean())}
+    return out

@@ -1,0 +1,9 @@
+"""The exercises' side of the course, apart from the models students import.
+
+* ``grading``: what the notebooks' test cells call (``grading.check_lstm_cell(f)``);
+  numpy only, like the models.
+* ``selfcheck``: the student's ``rnnlab check NOTEBOOK`` (extra ``rnnlab[student]``).
+* ``classroom``: the instructor's ``rnnlab grade FOLDER``, every notebook in a sandbox
+  (extra ``rnnlab[course]``).
+* ``cli``: the ``rnnlab`` command, which hands each subcommand to its module.
+"""

@@ -1,0 +1,111 @@
+"""Run grading jobs in child processes, N at a time, each under a wall-clock limit.
+
+nbgrader grades one notebook at a time in a process, and a gradebook (SQLite or
+PostgreSQL) accepts several processes at once, so the driver runs one process per
+(student, assignment), ``jobs`` of them at a time. Children are forked from a server
+that imported nbgrader once (``forkserver`` with a preload), so a job costs a kernel
+start, not two seconds of imports. A job over its time limit is killed with every
+process under it: the kernel runs in its own session, so killing a process group
+would leave it running.
+"""
+
+import contextlib
+import importlib
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import psutil
+
+PRELOAD = ["rnnlab.course.classroom.worker"]
+
+
+@dataclass
+class Job:
+    """``function`` ("module:name") called with ``args`` in a child process.
+
+    The function is named, not passed, so that the driver never imports nbgrader: the
+    child finds the module already imported by the server it was forked from.
+    """
+
+    key: tuple
+    function: str
+    args: tuple
+    timeout: float
+
+
+def _call(function: str, args: tuple) -> None:
+    module, name = function.split(":")
+    getattr(importlib.import_module(module), name)(*args)
+
+
+@dataclass
+class Outcome:
+    """How a child process ended: its exit code (negative: killed by that signal)."""
+
+    exitcode: int | None
+    timed_out: bool
+    seconds: float
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)  # no effect once the server runs: same list
+    return context
+
+
+def kill_tree(pid: int) -> None:
+    """Kill a process and all its descendants (found before the parent dies)."""
+    try:
+        parent = psutil.Process(pid)
+        family = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(family, timeout=10)
+
+
+def run_one(job: Job, running: set[int] | None = None) -> Outcome:
+    """Run a job in a child process and wait at most ``job.timeout`` seconds for it;
+    the child's pid is in ``running`` while it runs."""
+    running = set() if running is None else running
+    start = time.monotonic()
+    process = _context().Process(target=_call, args=(job.function, job.args))
+    process.start()
+    running.add(process.pid)
+    try:
+        process.join(job.timeout)
+        timed_out = process.is_alive()
+        if timed_out:
+            kill_tree(process.pid)
+            process.join()
+    finally:
+        running.discard(process.pid)
+    return Outcome(process.exitcode, timed_out, time.monotonic() - start)
+
+
+def run_all(
+    jobs: Iterable[Job], workers: int, done: Callable[[Job, Outcome], None] = lambda j, o: None
+) -> dict[tuple, Outcome]:
+    """Run jobs ``workers`` at a time; call ``done`` as each one ends (in the caller's
+    thread, in order of completion); return every outcome by key. On Ctrl-C the jobs
+    not started are dropped and the running ones killed, kernels included."""
+    outcomes, running = {}, set()
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    futures = {pool.submit(run_one, job, running): job for job in jobs}
+    try:
+        for future in as_completed(futures):
+            job = futures[future]
+            outcomes[job.key] = future.result()
+            done(job, outcomes[job.key])
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for pid in list(running):
+            kill_tree(pid)
+        raise
+    pool.shutdown()
+    return outcomes

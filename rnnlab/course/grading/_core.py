@@ -1,0 +1,348 @@
+"""What every check shares: test cases, running the student's function, comparing, reporting.
+
+A check runs the student's function on several cases (shapes and seeds; T = 1, B = 1,
+D ≠ H and a float32 case among them), compares with the rnnlab reference, and on the
+first difference raises ``AssertionError`` with a message that says what is wrong: the
+type, dtype or shape expected and got, or which term or gate is off (found by each
+module's diagnosis), followed by the case that showed it. The checks set
+``__tracebackhide__`` so that IPython shows the student that message, not our frames.
+"""
+
+import contextlib
+import copy
+import inspect
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnlab.course.grading import _guard
+
+
+class NotImplementedYetError(AssertionError):
+    """The student's function still raises ``NotImplementedError``."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test case: sizes, the seed of its random numbers and the dtype of its arrays."""
+
+    B: int
+    D: int
+    H: int
+    seed: int
+    T: int = 1
+    dtype: str = "float64"
+
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)
+
+    def normal(self, rng: np.random.Generator, *shape: int) -> np.ndarray:
+        """Standard-normal numbers of ``shape``, in this case's dtype."""
+        return rng.normal(size=shape).astype(self.dtype)
+
+    def label(self, sequence: bool = True) -> str:
+        sizes = f"T={self.T}, " if sequence else ""
+        sizes += f"B={self.B}, D={self.D}, H={self.H}, seed={self.seed}"
+        return sizes + (f", {self.dtype}" if self.dtype != "float64" else "")
+
+
+# Visible and hidden checks share the code and differ in their cases.
+VISIBLE = (
+    Case(T=1, B=1, D=3, H=2, seed=1),
+    Case(T=4, B=2, D=3, H=5, seed=2),
+    Case(T=3, B=3, D=4, H=4, seed=3),
+    Case(T=2, B=2, D=2, H=3, seed=4, dtype="float32"),
+)
+HIDDEN = (
+    Case(T=1, B=2, D=5, H=3, seed=101),
+    Case(T=6, B=3, D=2, H=4, seed=102),
+    Case(T=2, B=1, D=3, H=3, seed=103),
+    Case(T=5, B=4, D=6, H=2, seed=104),
+    Case(T=3, B=2, D=3, H=4, seed=105, dtype="float32"),
+)
+
+
+# Where hidden cases come from while a notebook is graded: a seed nobody can predict
+# (``rnnlab grade`` derives it from the course secret); None: the fixed HIDDEN cases.
+_drawn_seed: ContextVar[int | None] = ContextVar("drawn_seed", default=None)
+
+
+@contextlib.contextmanager
+def drawn_cases(seed: int) -> Iterator[None]:
+    """While active, every hidden check draws its cases from ``seed``."""
+    token = _drawn_seed.set(seed)
+    try:
+        yield
+    finally:
+        _drawn_seed.reset(token)
+
+
+def drawn_rng(tag: str) -> np.random.Generator | None:
+    """The generator a hidden check named ``tag`` draws its cases from, or None outside
+    :func:`drawn_cases` (then the fixed hidden cases are used)."""
+    seed = _drawn_seed.get()
+    return None if seed is None else np.random.default_rng([seed, zlib.crc32(tag.encode())])
+
+
+def _draw(rng: np.random.Generator, count: int = 5) -> tuple[Case, ...]:
+    """``count`` cases of random sizes: the first has T = B = 1, the last is float32,
+    and D ≠ H in the second, so the corners the visible cases cover are covered too."""
+    drawn = []
+    for k in range(count):
+        T, B, D, H = (int(n) for n in rng.integers(1, 7, size=4))
+        if k == 0:
+            T, B = 1, 1
+        if k == 1 and D == H:
+            D = H + 1
+        dtype = "float32" if k == count - 1 else "float64"
+        drawn.append(Case(B=B, D=D, H=H, seed=int(rng.integers(10**6)), T=T, dtype=dtype))
+    return tuple(drawn)
+
+
+def cases(hidden: bool) -> tuple[Case, ...]:
+    """The visible cases, or the hidden ones (drawn from the grading seed when set)."""
+    if not hidden:
+        return VISIBLE
+    rng = drawn_rng("recurrent")
+    return HIDDEN if rng is None else _draw(rng)
+
+
+def name_of(fn) -> str:
+    return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+def describe(value) -> str:
+    """What ``value`` is, in a few words, for messages about a wrong return type."""
+    if value is None:
+        return "None (is a `return` missing?)"
+    if type(value).__module__.startswith("torch"):
+        return f"a torch {type(value).__name__}: use numpy only"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, tuple | list):
+        items = "item" if len(value) == 1 else "items"
+        return f"a {type(value).__name__} of {len(value)} {items}"
+    return f"a {type(value).__name__}"
+
+
+def _shape_error_hint(error: Exception, layout: str) -> str:
+    text = str(error)
+    if isinstance(error, ValueError) and ("matmul" in text or "broadcast" in text):
+        return f"\n  → two arrays of mismatched shapes met. {layout}"
+    return ""
+
+
+def call(
+    fn: Callable,
+    name: str,
+    *args,
+    layout: str = "",
+    case: str = "",
+    errors: dict[type, str] | None = None,
+    **kwargs,
+):
+    """``fn(*args, **kwargs)`` on copies of the arguments, with the reference switched off.
+
+    Turns what can go wrong into an ``AssertionError`` that says so: not implemented yet,
+    the rnnlab reference called, an exception raised, an argument changed in place.
+    ``layout`` is a hint added when the error looks like mismatched shapes, ``errors``
+    one per exception type; ``case`` names the case in the message.
+    """
+    __tracebackhide__ = True
+    where = f"\n  (case: {case})" if case else ""
+    given = copy.deepcopy((args, kwargs))
+    # A function graded in its sandbox (a proxy) runs where the reference is absent.
+    guard = contextlib.nullcontext([]) if getattr(fn, "remote", False) else _guard.reference_off()
+    try:
+        with guard as used:
+            result = fn(*given[0], **given[1])
+            used = list(used)
+    except NotImplementedError:
+        raise NotImplementedYetError(
+            f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
+        ) from None
+    except _guard.ReferenceUsedError as error:
+        used = [error.name]
+    except Exception as error:
+        hint = next((f"\n  → {h}" for t, h in (errors or {}).items() if isinstance(error, t)), "")
+        raise AssertionError(
+            f"{name} raised {type(error).__name__}: {error}"
+            f"{hint or _shape_error_hint(error, layout)}{where}"
+        ) from error
+    if used:
+        raise AssertionError(
+            f"{name} calls the rnnlab reference ({used[0]}), which a graded function may "
+            "not use: write it yourself with numpy."
+        )
+    for label, before, after in _arguments(fn, (args, kwargs), given):
+        changed = _changed_in_place(after, before, label)
+        if changed:
+            raise AssertionError(
+                f"{name} changed its argument {changed} in place: compute new arrays "
+                f"instead.{where}"
+            )
+    return result
+
+
+def _arguments(fn, before: tuple, after: tuple):
+    """(name, value before, value after) for every argument, named as ``fn`` names them."""
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    for k, (value, copied) in enumerate(zip(before[0], after[0], strict=True)):
+        yield (names[k] if k < len(names) else f"number {k + 1}"), value, copied
+    for key, value in before[1].items():
+        yield key, value, after[1][key]
+
+
+def _changed_in_place(after, before, path: str) -> str | None:
+    """The path of the first array in ``after`` that differs from ``before``, if any."""
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and after.shape == before.shape
+        return None if same and np.array_equal(after, before, equal_nan=True) else path
+    if isinstance(before, dict) and isinstance(after, dict):
+        pairs = [(after[k], v, f"{path}[{k!r}]") for k, v in before.items() if k in after]
+    elif isinstance(before, tuple | list) and isinstance(after, tuple | list):
+        pairs = [(after[k], b, f"{path}[{k}]") for k, b in enumerate(before) if k < len(after)]
+    else:
+        return None
+    for pair in pairs:
+        found = _changed_in_place(*pair)
+        if found:
+            return found
+    return None
+
+
+def tolerance(dtype) -> float:
+    return 1e-4 if np.dtype(dtype) == np.float32 else 1e-7
+
+
+def close(got, expected) -> bool:
+    """Same shape and the same numbers (to the tolerance of ``expected``'s dtype)."""
+    if not isinstance(got, np.ndarray) or got.shape != np.shape(expected):
+        return False
+    expected = np.asarray(expected)
+    if expected.dtype.kind in "iub":
+        return bool(np.array_equal(got, expected))
+    tol = tolerance(expected.dtype)
+    return bool(np.allclose(got, expected, rtol=tol, atol=tol))
+
+
+def shape_text(shape: tuple[int, ...], labels: str = "") -> str:
+    """``(B, H) = (2, 5)`` from the shape and the book's symbols ``"B, H"``."""
+    numbers = str(tuple(shape)).replace(",)", ")")
+    return f"({labels}) = {numbers}" if labels else numbers
+
+
+def compare(got, expected: np.ndarray, what: str, labels: str = "") -> str | None:
+    """None when ``got`` equals ``expected``; otherwise what is wrong, in words."""
+    expected = np.asarray(expected)
+    wanted = shape_text(expected.shape, labels)
+    if not isinstance(got, np.ndarray):
+        return f"your {what} {_be(what)} {describe(got)}; expected a numpy array of shape {wanted}"
+    integral = expected.dtype.kind in "iu"
+    if (got.dtype.kind in "iu") != integral or got.dtype.kind not in "iuf":
+        kind = "integers" if integral else "floats"
+        return f"your {what} {_have(what)} dtype {got.dtype}; expected {kind} ({expected.dtype})"
+    if got.shape != expected.shape:
+        message = f"your {what} {_have(what)} shape {got.shape}, expected {wanted}"
+        if got.shape == expected.shape[::-1] and got.ndim > 1:
+            message += ": its axes are the other way round"
+        elif got.size == expected.size:
+            message += ": the same numbers of entries, arranged differently"
+        return message
+    if not integral and got.dtype.itemsize < expected.dtype.itemsize:
+        return (
+            f"your {what} {_have(what)} dtype {got.dtype} for {expected.dtype} input: it loses "
+            "precision; compute in the input's dtype"
+        )
+    if close(got, expected):
+        return None
+    if not integral and not np.all(np.isfinite(got)):
+        contains = _verb(what, "contains", "contain")
+        return f"your {what} {contains} NaN or inf where the expected values are finite"
+    difference = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+    index = np.unravel_index(np.argmax(difference), difference.shape)
+    at = list(map(int, index))
+    differs = _verb(what, "differs", "differ")
+    return (
+        f"your {what} {differs} from the expected values (largest difference "
+        f"{difference[index]:.3g} at {at}: expected {expected[index]:.6g}, got {got[index]:.6g})"
+    )
+
+
+PLURALS = ("scores", "weights", "ids", "lengths", "tokens", "vectors")
+
+
+def _verb(what: str, singular: str, plural: str) -> str:
+    return plural if what.endswith(PLURALS) else singular
+
+
+def _be(what: str) -> str:
+    return _verb(what, "is", "are")
+
+
+def _have(what: str) -> str:
+    return _verb(what, "has", "have")
+
+
+def fail(name: str, problem: str, case: str = "", diagnosis: str | None = None):
+    """Raise the ``AssertionError`` a student reads: problem, diagnosis, case."""
+    __tracebackhide__ = True
+    lines = [f"{name}: {problem}."]
+    if diagnosis:
+        lines.append(f"  → {diagnosis}")
+    if case:
+        lines.append(f"  (case: {case})")
+    raise AssertionError("\n".join(lines))
+
+
+def passed(name: str, count: int, hidden: bool, what: str = "cases") -> None:
+    """Tell the student their function passed (visible checks only: hidden ones are quiet)."""
+    if not hidden:
+        print(f"✓ {name}: right on all {count} {what}.")
+
+
+def first_match(got, candidates: Iterable[tuple[str, Callable[[], object]]]) -> str | None:
+    """The description of the first candidate whose value equals ``got``.
+
+    Each candidate is computed lazily; one that raises is skipped (a deliberately wrong
+    variant may not exist for every shape).
+    """
+    for description, compute in candidates:
+        try:
+            with np.errstate(all="ignore"):
+                value = compute()
+        except (ValueError, IndexError):
+            continue
+        if same(got, value):
+            return description
+    return None
+
+
+def same(got, value) -> bool:
+    """Whether the student's ``got`` is ``value``: a list equal to it, a tuple of arrays
+    each close to value's, or an array close to it."""
+    if isinstance(value, list):
+        return got == value
+    if isinstance(value, tuple):
+        return (
+            isinstance(got, tuple)
+            and len(got) == len(value)
+            and all(close(g, v) for g, v in zip(got, value, strict=True))
+        )
+    return close(got, value)
+
+
+def only(params: dict, key: str, rows: slice | None = None) -> dict:
+    """A copy of ``params`` with every entry zero except ``params[key]`` (or its ``rows``)."""
+    isolated = {k: np.zeros_like(v) for k, v in params.items()}
+    if rows is None:
+        isolated[key] = params[key].copy()
+    else:
+        isolated[key][rows] = params[key][rows]
+    return isolated

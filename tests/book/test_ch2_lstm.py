@@ -1,0 +1,157 @@
+"""Chapter 2's worked numbers against arithmetic done by hand, rnnlab and torch."""
+
+import math
+
+import numpy as np
+import pytest
+
+from rnnlab import lstm
+from rnnlab.book import ch2_lstm
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# Step 1 by hand. h_0 = c_0 = 0, x_1 = [1, 0] picks column 0 of W_ih, i.e. (0, 0, 1, 0)
+# for the rows i, f, g, o; the biases add (0, 0.5 + 0.5, 0, 0).
+Z1 = (0.0, 1.0, 1.0, 0.0)
+I1, F1, G1, O1 = sigmoid(0.0), sigmoid(1.0), math.tanh(1.0), sigmoid(0.0)
+C1 = F1 * 0.0 + I1 * G1  # = 0.5 tanh(1)
+H1 = O1 * math.tanh(C1)
+# Step 2 by hand. x_2 = [0, 1] picks column 1 of W_ih: (1, -0.5, 0, 1); the biases add
+# (0, 1, 0, 0); W_hh h_1 = (0, 1 * h_1, 0, 0): only the forget gate reads h.
+Z2 = (1.0, -0.5 + 1.0 + H1, 0.0, 1.0)
+I2, F2, G2, O2 = sigmoid(1.0), sigmoid(0.5 + H1), math.tanh(0.0), sigmoid(1.0)
+C2 = F2 * C1 + I2 * G2  # g_2 = tanh(0) = 0: the cell only forgets
+H2 = O2 * math.tanh(C2)
+
+
+def test_worked_steps_match_hand_arithmetic():
+    step1, step2 = ch2_lstm.steps()
+    for step, z, gates, c, h in (
+        (step1, Z1, (I1, F1, G1, O1), C1, H1),
+        (step2, Z2, (I2, F2, G2, O2), C2, H2),
+    ):
+        np.testing.assert_allclose([step[k][0] for k in ("z_i", "z_f", "z_g", "z_o")], z)
+        np.testing.assert_allclose([step[k][0] for k in "ifgo"], gates)
+        np.testing.assert_allclose([step["c"][0], step["h"][0]], [c, h])
+        assert step["tanh_c"][0] == pytest.approx(math.tanh(c))
+    assert step1["i"][0] == 0.5 and step1["o"][0] == 0.5  # sigma(0) = 0.5 appears
+    assert step2["g"][0] == 0.0  # tanh(0) = 0 appears
+    # four decimals worked out on paper (as the chapter's table shows them)
+    assert [round(v, 4) for v in (C1, H1, F2, C2, H2)] == [0.3808, 0.1817, 0.6641, 0.2529, 0.1810]
+
+
+def test_worked_example_agrees_with_rnnlab_forward_and_cell():
+    xs, state0 = ch2_lstm.inputs()
+    p = ch2_lstm.params()
+    hs, (h_T, c_T) = lstm.forward(xs, p, state0)
+    np.testing.assert_allclose(hs[:, 0, 0], [H1, H2])
+    np.testing.assert_allclose([h_T[0, 0], c_T[0, 0]], [H2, C2])
+    h1, c1 = lstm.cell(xs[0], state0, p)
+    np.testing.assert_allclose([h1[0, 0], c1[0, 0]], [H1, C1])
+
+
+@pytest.mark.torch
+def test_worked_example_matches_torch_lstm_step_by_step():
+    torch = pytest.importorskip("torch")
+    import torch_reference as ref
+
+    xs, _ = ch2_lstm.inputs()
+    net = ref.module(torch.nn.LSTM, ch2_lstm.params())
+    with torch.no_grad():
+        _, (h1, c1) = net(ref.tensor(xs[:1]))
+        out, (h2, c2) = net(ref.tensor(xs[1:]), (h1, c1))
+    np.testing.assert_allclose([h1.item(), c1.item(), h2.item(), c2.item()], [H1, C1, H2, C2])
+    assert ch2_lstm.worked_vs_torch() < 1e-12
+
+
+def test_forget_gates_and_cell_change_equal_the_product_computed_by_hand():
+    bias = ch2_lstm.PATH_BIASES[1]
+    xs, p = ch2_lstm.path_setup(bias)
+    assert np.all(p["W_hh"] == 0)
+    # H = 1: row 1 of W_ih and of the biases is the forget gate
+    w, b = p["W_ih"][1, 0], p["b_ih"][1] + p["b_hh"][1]
+    assert b == pytest.approx(bias)
+    f = [sigmoid(w * x + b) for x in xs[:, 0, 0]]
+    np.testing.assert_allclose(ch2_lstm.forget_gates(xs, p)[:, 0, 0], f)
+    assert ch2_lstm.cell_change(xs, p) == pytest.approx(math.prod(f), rel=1e-8)
+
+
+@pytest.mark.torch
+def test_cell_change_is_the_autograd_derivative_of_the_last_cell_state():
+    torch = pytest.importorskip("torch")
+    import torch_reference as ref
+
+    xs, p = ch2_lstm.path_setup(ch2_lstm.PATH_BIASES[1])
+    c0 = ref.tensor(np.full((1, 1, 1), 0.3), grad=True)  # any c_0: c_T is affine in it
+    _, (_, c_T) = ref.module(torch.nn.LSTM, p)(
+        ref.tensor(xs), (ref.tensor(np.zeros((1, 1, 1))), c0)
+    )
+    c_T.sum().backward()
+    assert c0.grad.item() == pytest.approx(ch2_lstm.cell_change(xs, p), rel=1e-8)
+
+
+def test_forget_bias_controls_how_much_survives():
+    kept = [np.prod(ch2_lstm.forget_gates(*ch2_lstm.path_setup(b))) for b in ch2_lstm.PATH_BIASES]
+    assert kept[0] < 1e-20 < kept[1] < 1e-3 < 0.3 < kept[2] < 1.0  # sigma(0)^100 ~ 1e-30
+
+
+@pytest.mark.torch
+def test_torch_example_shapes_initialisation_and_outputs():
+    ex = ch2_lstm.torch_example()
+    D, H = 3, 4
+    assert ex["shapes"] == {
+        "weight_ih_l0": (4 * H, D),
+        "weight_hh_l0": (4 * H, H),
+        "bias_ih_l0": (4 * H,),
+        "bias_hh_l0": (4 * H,),
+    }
+    assert ex["n_params"] == 4 * H * (D + H + 2) == 144
+    assert 0.4 < ex["largest"] <= 1 / math.sqrt(H)  # U(-1/sqrt(H), 1/sqrt(H)), 144 draws
+    assert ex["out_shapes"] == ((5, 2, H), (1, 2, H), (1, 2, H))
+    assert ex["last_vs_hn"] == 0.0  # output[-1] is h_n[0]
+    assert ex["last_vs_cn"] > 0.01  # ... and not c_n[0]
+    assert ex["diff"] < 1e-12
+
+
+@pytest.mark.torch
+def test_stacked_example_matches_torch_two_layers():
+    ex = ch2_lstm.stacked_example()
+    assert ex["shapes"]["weight_ih_l1"] == (16, 4)  # layer 2 reads h of length H = 4
+    assert ex["shapes"]["weight_ih_l0"] == (16, 3)
+    assert ex["hn_shape"] == (2, 2, 4)
+    assert ex["diff"] < 1e-12
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_numbers_are_plain_prefixed_values_with_the_hand_computed_entries():
+    n = ch2_lstm.numbers()
+    assert all(type(v) in (int, float, str) for v in n.values())
+    assert all(k.startswith("lstm_") for k in n)
+    assert n == ch2_lstm.numbers()
+    assert (n["lstm_T"], n["lstm_D"], n["lstm_H"], n["lstm_4H"]) == (2, 2, 1, 4)
+    assert n["lstm_n_params"] == 4 * 1 * (2 + 1 + 2) == 20
+    assert n["lstm_W_ih"] == "[[0, 1], [0, -0.5], [1, 0], [0, 1]]"
+    assert n["lstm_b_f"] == 1.0 and n["lstm_t1_x"] == "[1, 0]"
+    assert (n["lstm_t1_i"], n["lstm_t1_f"], n["lstm_t1_c"], n["lstm_t1_h"]) == pytest.approx(
+        (I1, F1, C1, H1)
+    )
+    assert (n["lstm_t2_zf"], n["lstm_t2_g"], n["lstm_t2_c"], n["lstm_t2_h"]) == pytest.approx(
+        (Z2[1], 0.0, C2, H2)
+    )
+    assert (n["lstm_t2_zf_x"], n["lstm_t2_zf_h"]) == pytest.approx((-0.5, H1))
+    assert n["lstm_path_change_mid"] == pytest.approx(n["lstm_path_prod_mid"], rel=1e-8)
+    assert n["lstm_torch_weight_ih_l0"] == "(16, 3)" and n["lstm_torch_bias_ih_l0"] == "(16,)"
+    assert n["lstm_torch_bound"] == 0.5  # 1 / sqrt(4)
+    assert n["lstm_stack_weight_ih_l1"] == "(16, 4)"
+    assert n["lstm_agree"] == 1e-12  # the bound the prose cites; numbers() checks it holds
+    assert n["lstm_add_lstm_mse"] < n["lstm_add_last_only"] < n["lstm_add_rnn_mse"]
+
+
+def test_the_cited_agreement_bound_is_checked():
+    assert ch2_lstm._agreed(1e-16, 0.0) == ch2_lstm.AGREE
+    with pytest.raises(RuntimeError, match="rnnlab and torch differ"):
+        ch2_lstm._agreed(1e-16, 1e-6)

@@ -1,0 +1,153 @@
+"""Chapter 4's worked numbers, checked against arithmetic done by hand.
+
+The worked step: D = 1, H = 2, x_1 = 1, h_0 = (1, 0); W_ir = (0, 1), W_iz = (0.5, -0.5),
+W_in = (0, 0.5), W_hn = [[0, 1], [-1, 0]], b_hn = (0.5, 0); every other weight and bias 0.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from rnnlab import gru
+from rnnlab.book import ch4_gru as ch4
+
+
+def sig(a: float) -> float:
+    return 1.0 / (1.0 + math.exp(-a))
+
+
+R = (0.5, sig(1.0))  # r = σ(W_ir x_1) = (σ(0), σ(1))
+Z = (sig(0.5), sig(-0.5))  # z = σ(W_iz x_1)
+
+
+def test_gates_are_the_same_in_both_conventions():
+    for reset_after in (True, False):
+        step = ch4.intermediates(reset_after)
+        np.testing.assert_allclose(step["r"], R, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(step["z"], Z, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(step["u_n"], (0.0, 0.5), rtol=0, atol=0)  # W_in x_1
+    assert Z[0] + Z[1] == pytest.approx(1.0, abs=1e-15)  # σ(-a) = 1 - σ(a)
+
+
+def test_torch_convention_by_hand():
+    step = ch4.intermediates(reset_after=True)
+    # W_hn h_0 + b_hn = (0*1 + 1*0 + 0.5, -1*1 + 0*0 + 0) = (0.5, -1)
+    np.testing.assert_allclose(step["m"], (0.5, -1.0), rtol=0, atol=0)
+    rm = (0.5 * 0.5, R[1] * -1.0)  # (0.25, -σ(1))
+    np.testing.assert_allclose(step["rm"], rm, rtol=0, atol=1e-15)
+    n = (math.tanh(0.0 + rm[0]), math.tanh(0.5 + rm[1]))  # tanh(0.25), tanh(0.5 - σ(1))
+    np.testing.assert_allclose(step["n"], n, rtol=0, atol=1e-15)
+    h1 = ((1 - Z[0]) * n[0] + Z[0] * 1.0, (1 - Z[1]) * n[1] + Z[1] * 0.0)
+    np.testing.assert_allclose(step["h1"], h1, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(step["h1"], (0.7149, -0.1413), rtol=0, atol=1e-4)
+
+
+def test_cho_convention_by_hand():
+    step = ch4.intermediates(reset_after=False)
+    np.testing.assert_allclose(step["rh"], (0.5, 0.0), rtol=0, atol=0)  # r ⊙ h_0
+    # W_hn (r ⊙ h_0) + b_hn = (0*0.5 + 1*0 + 0.5, -1*0.5 + 0*0 + 0) = (0.5, -0.5)
+    np.testing.assert_allclose(step["m"], (0.5, -0.5), rtol=0, atol=0)
+    np.testing.assert_allclose(step["a_n"], (0.5, 0.0), rtol=0, atol=0)  # (0 + 0.5, 0.5 - 0.5)
+    n = (math.tanh(0.5), 0.0)  # tanh(0) = 0
+    np.testing.assert_allclose(step["n"], n, rtol=0, atol=1e-15)
+    h1 = ((1 - Z[0]) * n[0] + Z[0] * 1.0, 0.0)
+    np.testing.assert_allclose(step["h1"], h1, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(step["h1"], (0.7969, 0.0), rtol=0, atol=1e-4)
+
+
+def test_conventions_differ_in_both_units():
+    after, before = ch4.intermediates(True), ch4.intermediates(False)
+    assert np.all(np.abs(after["h1"] - before["h1"]) > 0.08)
+    assert ch4.numbers()["gru_h1_gap"] == pytest.approx(abs(after["h1"][1]), abs=1e-15)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_intermediates_agree_with_rnnlab_gru_cell(reset_after):
+    h = gru.cell(ch4.x1(), ch4.h0(), ch4.params(), reset_after=reset_after)
+    np.testing.assert_allclose(h[0], ch4.intermediates(reset_after)["h1"], rtol=0, atol=1e-14)
+
+
+@pytest.mark.torch
+def test_torch_gru_is_the_reset_after_convention():
+    pytest.importorskip("torch")
+    from rnnlab import torch_bridge
+
+    out, h = torch_bridge.run("gru", ch4.x1()[None], ch4.params(), ch4.h0())
+    after, before = ch4.intermediates(True)["h1"], ch4.intermediates(False)["h1"]
+    np.testing.assert_allclose(h[0], after, rtol=0, atol=ch4.TORCH_TOL)
+    assert np.abs(h[0] - before).max() > 0.1
+
+
+def test_parameter_counts_by_hand():
+    # G·H·(D + H + 2): G = 1 (RNN), 3 (GRU), 4 (LSTM)
+    assert ch4.parameter_count("rnn", 1, 2) == 2 * (1 + 2 + 2)  # 10
+    assert ch4.parameter_count("gru", 1, 2) == 30
+    assert ch4.parameter_count("lstm", 1, 2) == 40
+    assert ch4.parameter_count("gru", 32, 64) == 3 * 64 * 98  # 18816
+    assert ch4.parameter_count("lstm", 256, 512) == 4 * 512 * 770  # 1576960
+    assert ch4.numbers()["gru_count_saving"] == 512 * 770  # one gate block
+
+
+@pytest.mark.torch
+def test_parameter_counts_match_torch_modules():
+    torch = pytest.importorskip("torch")
+    modules = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
+    for D, H in ch4.COUNT_SIZES[:2]:
+        for family, module in modules.items():
+            n = sum(p.numel() for p in module(D, H).parameters())
+            assert ch4.parameter_count(family, D, H) == n, (family, D, H)
+
+
+def test_flipping_the_update_gate_gives_the_other_sign_convention():
+    # h = z ⊙ n + (1 - z) ⊙ h_prev with z' = σ(-a_z) is torch's h = (1 - z) ⊙ n + z ⊙ h_prev
+    step = ch4.intermediates(True)
+    z_other = 1 / (1 + np.exp(step["a_z"]))  # σ(-a_z)
+    h_other = z_other * step["n"] + (1 - z_other) * np.array(ch4.H0)
+    np.testing.assert_allclose(h_other, step["h1"], rtol=0, atol=1e-15)
+
+
+def test_convention_gap_at_the_first_step_comes_from_the_bias_alone():
+    from rnnlab import init
+
+    gap = ch4.convention_gap()
+    assert gap.shape == (ch4.SWAP_T,)
+    # h_0 = 0, so W_hn h_0 = 0 and the candidates differ only by (1 - r) ⊙ b_hn
+    H = ch4.SWAP_H
+    p = init.gru(ch4.SWAP_D, H, seed=ch4.SWAP_SEED)
+    x1 = np.random.default_rng(ch4.SWAP_SEED).standard_normal((ch4.SWAP_T, 1, ch4.SWAP_D))[0, 0]
+    a = p["W_ih"] @ x1 + p["b_ih"] + p["b_hh"] * np.r_[np.ones(2 * H), np.zeros(H)]
+    r = 1 / (1 + np.exp(-a[:H]))
+    z = 1 / (1 + np.exp(-a[H : 2 * H]))
+    b_hn = p["b_hh"][2 * H :]
+    n_torch, n_cho = np.tanh(a[2 * H :] + r * b_hn), np.tanh(a[2 * H :] + b_hn)
+    assert gap[0] == pytest.approx(np.abs((1 - z) * (n_torch - n_cho)).max(), abs=1e-14)
+    assert gap.max() > gap[0]  # once h is not zero, W_hn adds its own difference
+
+
+def test_numbers_are_plain_deterministic_and_prefixed():
+    first, second = ch4.numbers(), ch4.numbers()
+    assert first == second
+    for key, value in first.items():
+        assert key.startswith("gru_"), key
+        assert type(value) in (int, float, str), (key, type(value))
+
+
+def test_moving_b_hn_into_b_in_changes_only_the_torch_convention():
+    n = ch4.numbers()
+    # Cho: b_in and b_hn are added side by side, so only their sum matters
+    assert n["gru_ex_bias_before_h1_1"] == pytest.approx(n["gru_before_h1_1"], abs=1e-15)
+    assert n["gru_ex_bias_before_h1_2"] == pytest.approx(n["gru_before_h1_2"], abs=1e-15)
+    # torch: unit 1's bias 0.5 is no longer halved by r_1 = 0.5, so a_n = 0.5 as in Cho
+    h1 = (1 - Z[0]) * math.tanh(0.5) + Z[0] * 1.0
+    assert n["gru_ex_bias_after_h1_1"] == pytest.approx(h1, abs=1e-15)
+    assert n["gru_ex_bias_after_h1_2"] == pytest.approx(n["gru_after_h1_2"], abs=1e-15)
+
+
+def test_gru_with_the_parameter_budget_of_a_large_lstm():
+    best = ch4.numbers()["gru_ex_budget_H"]
+    budget = 4 * 512 * (256 + 512 + 2)  # the LSTM at D = 256, H = 512
+    assert 3 * best * (256 + best + 2) <= budget < 3 * (best + 1) * (256 + best + 3)
+    # the positive root of 3H^2 + 3*258*H - budget = 0
+    root = (-258 + math.sqrt(258**2 + 4 * budget / 3)) / 2
+    assert best == math.floor(root)
