@@ -96,14 +96,9 @@ class Build:
         return self.output / "_build" / ".jupyter_cache"
 
     def problems(self) -> list[str]:
-        """Sphinx's warnings and errors, one per entry (the kernel's own chatter excluded)."""
+        """Every warning and error the build printed, Sphinx's and the kernels' alike."""
         lines = _ANSI.sub("", self.log).splitlines()
-        return [
-            line
-            for line in lines
-            if re.search(r"\b(WARNING|ERROR|CRITICAL|SEVERE)\b", line)
-            and "[IPKernelApp]" not in line
-        ]
+        return [line for line in lines if re.search(r"\b(WARNING|ERROR|CRITICAL|SEVERE)\b", line)]
 
 
 def build_book(output: Path, *, all_pages: bool = False, timeout: float = 1800) -> Build:

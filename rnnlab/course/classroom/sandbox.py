@@ -123,6 +123,18 @@ def check() -> None:
         )
 
 
+def _below_tmp(paths: list[Path]) -> list[Path]:
+    """The folders right below /tmp that hold one of ``paths`` (a checkout in /tmp/ci
+    with its venv). bwrap makes them in the sandbox's writable /tmp to bind the paths
+    inside; each gets an in-memory folder of its own, made read-only once the paths are
+    bound, so that nothing can be written beside them (a file at the checkout's path,
+    even a private one, would look like the instructor's)."""
+    tmp = Path("/tmp")
+    return sorted(
+        {tmp / p.relative_to(tmp).parts[0] for p in paths if p.is_relative_to(tmp) and p != tmp}
+    )
+
+
 def _merged_usr() -> list[str]:
     """/bin, /lib, ... as in the host: symlinks into /usr, or read-only folders."""
     found = []
@@ -191,7 +203,8 @@ class Sandbox:
 
     def _mounts(self) -> list[str]:
         """bwrap's arguments for the file system: the in-memory folders first, so that a
-        Python or a venv below /tmp (a CI checkout) is bound on top of them, not hidden."""
+        Python or a venv below /tmp (a CI checkout) is bound on top of them, not hidden;
+        the folders that holds it there are read-only (see :func:`_below_tmp`)."""
         site = Path(sysconfig.get_paths()["purelib"])
         base_site = Path(sysconfig.get_paths(vars={"base": sys.base_prefix})["purelib"])
         args = ["--proc", "/proc", "--dev", "/dev"]
@@ -201,11 +214,15 @@ class Sandbox:
             if Path(path).exists():
                 args += ["--ro-bind", path, path]
         args += _merged_usr()
+        bound = [Path(sys.base_prefix), Path(sys.prefix), *map(Path, self.packages)]
+        below_tmp = _below_tmp(bound)
+        args += [arg for top in below_tmp for arg in ("--tmpfs", str(top))]
         args += ["--ro-bind", sys.base_prefix, sys.base_prefix, "--tmpfs", str(base_site)]
         args += ["--ro-bind", sys.prefix, sys.prefix, "--tmpfs", str(site)]
         for entry in self.packages:
             args += ["--ro-bind", str(entry), str(entry)]
         args += ["--ro-bind", str(self.library / "rnnlab"), str(site / "rnnlab")]
+        args += [arg for top in below_tmp for arg in ("--remount-ro", str(top))]
         return [*args, "--remount-ro", str(site)]
 
     def command(

@@ -1,11 +1,11 @@
-"""What every check shares: test cases, running the student's function, comparing, reporting.
+"""What every check shares: test cases, running the student's function, reporting.
 
 A check runs the student's function on several cases (shapes and seeds; T = 1, B = 1,
-D ≠ H and a float32 case among them), compares with the rnnlab reference, and on the
-first difference raises ``AssertionError`` with a message that says what is wrong: the
-type, dtype or shape expected and got, or which term or gate is off (found by each
-module's diagnosis), followed by the case that showed it. The checks set
-``__tracebackhide__`` so that IPython shows the student that message, not our frames.
+D ≠ H and a float32 case among them), compares with the rnnlab reference
+(``_mismatch``), and on the first difference raises ``AssertionError`` with a message that
+says what is wrong (``_words``) and why (each module's diagnosis, chosen by the kind of
+the mismatch), followed by the case that showed it; ``_runner`` is that loop. The checks
+set ``__tracebackhide__`` so that IPython shows the student that message, not our frames.
 """
 
 import contextlib
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnlab.course.grading import _guard
+from rnnlab.course.grading._mismatch import Mismatch, close
+from rnnlab.course.grading._words import sentence
 
 
 class NotImplementedYetError(AssertionError):
@@ -114,20 +116,6 @@ def name_of(fn) -> str:
     return getattr(fn, "__name__", None) or type(fn).__name__
 
 
-def describe(value) -> str:
-    """What ``value`` is, in a few words, for messages about a wrong return type."""
-    if value is None:
-        return "None (is a `return` missing?)"
-    if type(value).__module__.startswith("torch"):
-        return f"a torch {type(value).__name__}: use numpy only"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} and dtype {value.dtype}"
-    if isinstance(value, tuple | list):
-        items = "item" if len(value) == 1 else "items"
-        return f"a {type(value).__name__} of {len(value)} {items}"
-    return f"a {type(value).__name__}"
-
-
 def _shape_error_hint(error: Exception, layout: str) -> str:
     text = str(error)
     if isinstance(error, ValueError) and ("matmul" in text or "broadcast" in text):
@@ -217,83 +205,14 @@ def _changed_in_place(after, before, path: str) -> str | None:
     return None
 
 
-def tolerance(dtype) -> float:
-    return 1e-4 if np.dtype(dtype) == np.float32 else 1e-7
-
-
-def close(got, expected) -> bool:
-    """Same shape and the same numbers (to the tolerance of ``expected``'s dtype)."""
-    if not isinstance(got, np.ndarray) or got.shape != np.shape(expected):
-        return False
-    expected = np.asarray(expected)
-    if expected.dtype.kind in "iub":
-        return bool(np.array_equal(got, expected))
-    tol = tolerance(expected.dtype)
-    return bool(np.allclose(got, expected, rtol=tol, atol=tol))
-
-
-def shape_text(shape: tuple[int, ...], labels: str = "") -> str:
-    """``(B, H) = (2, 5)`` from the shape and the book's symbols ``"B, H"``."""
-    numbers = str(tuple(shape)).replace(",)", ")")
-    return f"({labels}) = {numbers}" if labels else numbers
-
-
-def compare(got, expected: np.ndarray, what: str, labels: str = "") -> str | None:
-    """None when ``got`` equals ``expected``; otherwise what is wrong, in words."""
-    expected = np.asarray(expected)
-    wanted = shape_text(expected.shape, labels)
-    if not isinstance(got, np.ndarray):
-        return f"your {what} {_be(what)} {describe(got)}; expected a numpy array of shape {wanted}"
-    integral = expected.dtype.kind in "iu"
-    if (got.dtype.kind in "iu") != integral or got.dtype.kind not in "iuf":
-        kind = "integers" if integral else "floats"
-        return f"your {what} {_have(what)} dtype {got.dtype}; expected {kind} ({expected.dtype})"
-    if got.shape != expected.shape:
-        message = f"your {what} {_have(what)} shape {got.shape}, expected {wanted}"
-        if got.shape == expected.shape[::-1] and got.ndim > 1:
-            message += ": its axes are the other way round"
-        elif got.size == expected.size:
-            message += ": the same numbers of entries, arranged differently"
-        return message
-    if not integral and got.dtype.itemsize < expected.dtype.itemsize:
-        return (
-            f"your {what} {_have(what)} dtype {got.dtype} for {expected.dtype} input: it loses "
-            "precision; compute in the input's dtype"
-        )
-    if close(got, expected):
-        return None
-    if not integral and not np.all(np.isfinite(got)):
-        contains = _verb(what, "contains", "contain")
-        return f"your {what} {contains} NaN or inf where the expected values are finite"
-    difference = np.abs(got.astype(np.float64) - expected.astype(np.float64))
-    index = np.unravel_index(np.argmax(difference), difference.shape)
-    at = list(map(int, index))
-    differs = _verb(what, "differs", "differ")
-    return (
-        f"your {what} {differs} from the expected values (largest difference "
-        f"{difference[index]:.3g} at {at}: expected {expected[index]:.6g}, got {got[index]:.6g})"
-    )
-
-
-PLURALS = ("scores", "weights", "ids", "lengths", "tokens", "vectors")
-
-
-def _verb(what: str, singular: str, plural: str) -> str:
-    return plural if what.endswith(PLURALS) else singular
-
-
-def _be(what: str) -> str:
-    return _verb(what, "is", "are")
-
-
-def _have(what: str) -> str:
-    return _verb(what, "has", "have")
-
-
-def fail(name: str, problem: str, case: str = "", diagnosis: str | None = None):
-    """Raise the ``AssertionError`` a student reads: problem, diagnosis, case."""
+def fail(
+    name: str, problem: Mismatch | str, case: str = "", diagnosis: str | None = None, note=""
+):
+    """Raise the ``AssertionError`` a student reads: the problem (a mismatch, put in words
+    by ``_words``), the diagnosis, the case."""
     __tracebackhide__ = True
-    lines = [f"{name}: {problem}."]
+    text = sentence(problem) if isinstance(problem, Mismatch) else problem
+    lines = [f"{name}: {text}{' ' + note if note else ''}."]
     if diagnosis:
         lines.append(f"  → {diagnosis}")
     if case:
@@ -307,8 +226,11 @@ def passed(name: str, count: int, hidden: bool, what: str = "cases") -> None:
         print(f"✓ {name}: right on all {count} {what}.")
 
 
-def first_match(got, candidates: Iterable[tuple[str, Callable[[], object]]]) -> str | None:
-    """The description of the first candidate whose value equals ``got``.
+def first_match(
+    got, candidates: Iterable[tuple[str, Callable[[], object]]], equal_nan: bool = False
+) -> str | None:
+    """The description of the first candidate whose value equals ``got`` (with
+    ``equal_nan``, NaN where the candidate has NaN counts as equal).
 
     Each candidate is computed lazily; one that raises is skipped (a deliberately wrong
     variant may not exist for every shape).
@@ -319,12 +241,12 @@ def first_match(got, candidates: Iterable[tuple[str, Callable[[], object]]]) -> 
                 value = compute()
         except (ValueError, IndexError):
             continue
-        if same(got, value):
+        if same(got, value, equal_nan):
             return description
     return None
 
 
-def same(got, value) -> bool:
+def same(got, value, equal_nan: bool = False) -> bool:
     """Whether the student's ``got`` is ``value``: a list equal to it, a tuple of arrays
     each close to value's, or an array close to it."""
     if isinstance(value, list):
@@ -333,9 +255,9 @@ def same(got, value) -> bool:
         return (
             isinstance(got, tuple)
             and len(got) == len(value)
-            and all(close(g, v) for g, v in zip(got, value, strict=True))
+            and all(close(g, v, equal_nan) for g, v in zip(got, value, strict=True))
         )
-    return close(got, value)
+    return close(got, value, equal_nan)
 
 
 def only(params: dict, key: str, rows: slice | None = None) -> dict:

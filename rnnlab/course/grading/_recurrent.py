@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.course.grading import _core
+from rnnlab.course.grading import _core, _runner
 from rnnlab.course.grading._core import Case
+from rnnlab.course.grading._mismatch import Kind, Mismatch, structure
+from rnnlab.course.grading._runner import Part
 
 State = tuple[np.ndarray, ...]
 Options = dict
@@ -65,21 +67,21 @@ def inputs(case: Case, family: Family, options: Options):
     return xs, state, params
 
 
-def unpack(family: Family, result, what: str) -> State | str:
-    """The student's returned state as a tuple, or the problem with it."""
+def unpack(family: Family, result, what: str) -> State | Mismatch:
+    """The student's returned state as a tuple, or the mismatch of its structure."""
     if len(family.state) == 1:
         return (result,)
     if not isinstance(result, tuple | list) or len(result) != len(family.state):
-        return f"your {what} is {_core.describe(result)}; expected the tuple {family.state_text}"
+        return structure(what, result, f"the tuple {family.state_text}")
     return tuple(result)
 
 
-def compare_state(family: Family, got: State, expected: State, prefix: str = "") -> str | None:
-    for part, g, e in zip(family.state, got, expected, strict=True):
-        problem = _core.compare(g, e, prefix + part, "B, H")
-        if problem:
-            return problem
-    return None
+def state_parts(family: Family, got: State, expected: State, prefix="", **part) -> list[Part]:
+    """The parts of a state to compare, ``h`` then ``c``; ``part`` adds to each."""
+    return [
+        Part(prefix + name, g, e, "B, H", exact_dtype=True, **part)
+        for name, g, e in zip(family.state, got, expected, strict=True)
+    ]
 
 
 class Student:
@@ -104,7 +106,7 @@ def student_cell(fn, family: Family, options: Options) -> Student:
             fn, name, x, family.pack(state), params, layout=family.layout, **options
         )
         got = unpack(family, result, "result")
-        if isinstance(got, str):
+        if isinstance(got, Mismatch):
             raise AssertionError(got)
         return got
 
@@ -125,26 +127,27 @@ def check_cell(fn, family: Family, options: Options, hidden: bool) -> int:
     for case in _core.cases(hidden):
         label = case.label(sequence=False) + options_text(options)
         xs, state, params = inputs(case, family, options)
-        expected = family.cell(xs[0], state, params, options)
-        result = _core.call(
-            fn,
-            name,
-            xs[0],
-            family.pack(state),
-            params,
-            layout=family.layout,
-            case=label,
-            **options,
-        )
-        got = unpack(family, result, "result")
-        problem = got if isinstance(got, str) else compare_state(family, got, expected)
-        if problem:
-            diagnosis = None
-            if not isinstance(got, str) and "differ" in problem:
-                student = student_cell(fn, family, options)
-                diagnosis = diagnose_cell(student, family, options, xs[0], state, params, got)
-            _core.fail(name, problem, label, diagnosis)
+        parts = _cell_parts(fn, family, options, xs[0], state, params)
+        args = (xs[0], family.pack(state), params)
+        _runner.run(fn, name, args, label, parts, layout=family.layout, **options)
     return len(_core.cases(hidden))
+
+
+def _cell_parts(fn, family: Family, options: Options, x, state, params):
+    """What to compare of the student's next state, and how to explain a difference."""
+    expected = family.cell(x, state, params, options)
+
+    def parts(result):
+        got = unpack(family, result, "result")
+        if isinstance(got, Mismatch):
+            return [got]
+        student = student_cell(fn, family, options)
+        why = {
+            Kind.VALUES: lambda m: diagnose_cell(student, family, options, x, state, params, got)
+        }
+        return state_parts(family, got, expected, diagnoses=why)
+
+    return parts
 
 
 def diagnose_cell(student: Student, family, options, x, state, params, got) -> str | None:

@@ -14,19 +14,23 @@ mistake in the cell, which the cell's own test charges, is not charged twice.
 
 import numpy as np
 
-from rnnlab.course.grading import _core
+from rnnlab.course.grading import _core, _runner
+from rnnlab.course.grading._mismatch import Kind, Mismatch, structure
 from rnnlab.course.grading._recurrent import (
     Family,
     Options,
     Student,
-    compare_state,
     diagnose_cell,
     inputs,
     mutants,
     options_text,
+    state_parts,
     student_cell,
     unpack,
 )
+from rnnlab.course.grading._runner import Part
+
+ZEROS_DTYPE = "with state0=None, make the zero state in the dtype of xs (dtype=xs.dtype)"
 
 
 def check_forward(fn, family: Family, options: Options, hidden: bool, cell=None) -> int:
@@ -36,29 +40,35 @@ def check_forward(fn, family: Family, options: Options, hidden: bool, cell=None)
     Returns the number of cases checked.
     """
     __tracebackhide__ = True
-    name = _core.name_of(fn)
     count = 0
     for case in _core.cases(hidden):
         xs, state, params = inputs(case, family, options)
         for state0 in (state, None):
             count += 1
-            expected_hs, expected_final = family.forward(xs, state0, params, options)
-            given = None if state0 is None else family.pack(state0)
             label = case.label() + (", state0=None" if state0 is None else "")
             label += options_text(options)
-            result = _core.call(
-                fn, name, xs, params, given, layout=family.layout, case=label, **options
-            )
-            problem, hs = _forward_problem(family, result, expected_hs, expected_final)
-            own = problem and cell is not None
-            if own and _own_loop(cell, family, options, xs, (state, state0), params, result):
-                continue
-            if problem:
-                diagnosis = None
-                if "differ" in problem and hs is not None:
-                    diagnosis = diagnose_forward(fn, family, options, xs, state0, params, hs)
-                _core.fail(name, problem, label, diagnosis)
+            _check_case(fn, family, options, xs, (state, state0), params, label, cell)
     return count
+
+
+def _check_case(fn, family, options, xs, states, params, label, cell) -> None:
+    """One case: call, compare hs and the final state, accept the loop of the student's
+    own cell's mistake, or fail with the diagnosis of a wrong hs."""
+    __tracebackhide__ = True
+    name, state0 = _core.name_of(fn), states[1]
+    given = None if state0 is None else family.pack(state0)
+    result = _core.call(fn, name, xs, params, given, layout=family.layout, case=label, **options)
+    hs = result[0] if isinstance(result, tuple | list) and result else None
+    why = {
+        Kind.VALUES: lambda m: diagnose_forward(fn, family, options, xs, state0, params, hs),
+        Kind.DTYPE: lambda m: ZEROS_DTYPE if state0 is None else None,
+    }
+    expected_hs, expected_final = family.forward(xs, state0, params, options)
+    parts = _forward_parts(family, result, expected_hs, expected_final, why)
+    own = cell is not None and _runner.first_difference(parts)
+    if own and _own_loop(cell, family, options, xs, states, params, result):
+        return
+    _runner.verdict(name, label, parts)
 
 
 def _own_loop(cell, family: Family, options: Options, xs, states, params, result) -> bool:
@@ -83,7 +93,7 @@ def _own_loop(cell, family: Family, options: Options, xs, states, params, result
                 hs, state = _run(mutant, xs, start, params)
         except (ValueError, IndexError):  # a mistake that does not exist for these sizes
             continue
-        return _forward_problem(family, result, hs, state)[0] is None
+        return _runner.first_difference(_forward_parts(family, result, hs, state)) is None
     return False
 
 
@@ -96,22 +106,19 @@ def _run(step, xs, state, params) -> tuple[np.ndarray, tuple]:
     return np.stack(hs), state
 
 
-def _forward_problem(family, result, expected_hs, expected_final):
-    """(problem, hs): what is wrong with the student's ``(hs, final state)``, if anything."""
+def _forward_parts(family, result, expected_hs, expected_final, why_hs=None) -> list:
+    """What to compare of the student's ``(hs, final state)``: hs (a wrong one explained by
+    ``why_hs``), then the final state."""
     final = "h_T" if len(family.state) == 1 else "(h_T, c_T)"
     if not isinstance(result, tuple | list) or len(result) != 2:
-        return f"your result is {_core.describe(result)}; expected the pair (hs, {final})", None
+        return [structure("result", result, f"the pair (hs, {final})")]
     hs, got_final = result
-    problem = _core.compare(hs, expected_hs, "hs", "T, B, H")
-    if problem:
-        return problem, hs
+    hs_part = Part("hs", hs, expected_hs, "T, B, H", why_hs or {}, exact_dtype=True)
     got_final = unpack(family, got_final, f"final state {final}")
-    if isinstance(got_final, str):
-        return got_final, None
-    problem = compare_state(family, got_final, expected_final, prefix="final ")
-    if problem:
-        problem += " (hs is right: the final state is the state after the last step)"
-    return problem, None
+    if isinstance(got_final, Mismatch):
+        return [hs_part, got_final]
+    note = "(hs is right: the final state is the state after the last step)"
+    return [hs_part, *state_parts(family, got_final, expected_final, prefix="final ", note=note)]
 
 
 def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
@@ -133,6 +140,13 @@ def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
     def reversed_time():
         return family.forward(xs[::-1], state0, params, options)[0][::-1]
 
+    def cell_states():
+        state, cs = start, []
+        for x in xs:
+            state = family.cell(x, state, params, options)
+            cs.append(state[1])
+        return np.stack(cs)
+
     found = _core.first_match(
         hs,
         [
@@ -145,6 +159,10 @@ def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
                 shifted,
             ),
             ("your steps run backwards in time: go from t = 0 to T - 1", reversed_time),
+            (
+                "hs[t] holds c_t, the cell state: hs holds the outputs h_t = o_t ⊙ tanh(c_t)",
+                cell_states if len(family.state) == 2 else lambda: None,
+            ),
         ],
     )
     if found:
@@ -160,7 +178,7 @@ def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
             fn, name, x[None], p, family.pack(state), layout=family.layout, **options
         )
         got = unpack(family, result[1] if isinstance(result, tuple) else None, "final state")
-        if isinstance(got, str):
+        if isinstance(got, Mismatch):
             raise AssertionError(got)
         return got
 

@@ -7,11 +7,14 @@ The reference is ``rnnlab.data``: ``tokenize``, ``Vocabulary``, ``pad``, ``embed
 """
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
 from rnnlab import data
-from rnnlab.course.grading import _core
+from rnnlab.course.grading import _core, _runner
+from rnnlab.course.grading._mismatch import Kind, structure
+from rnnlab.course.grading._runner import Part
 
 SENTENCES = (
     "The cat sat on the mat.",
@@ -31,6 +34,7 @@ WORDS = ("the", "Cat", "sat", "ON", "mat", "Où", "est", "café", "naïve", "Ωm
          "2009", "e-mail", "it's", "don't", "A", "ß", "über", "日本")  # fmt: skip
 PUNCTUATION = (".", ",", "!", "?", ";", ":", "!!", "...", "(", ")", "'", "-", "$", "%")
 SPACES = (" ", " ", " ", "  ", "\t", "\n")
+UNK_ZERO = "unknown tokens get id 1 (<unk>); id 0 is padding"
 UNK_HINT = "a token that is not in the vocabulary gets the unknown id 1 (stoi.get(token, 1))"
 
 
@@ -52,28 +56,28 @@ def check_tokenize(fn, hidden: bool = False) -> None:
     name = _core.name_of(fn)
     sentences = _sentences(hidden)
     for text in sentences:
-        got = _core.call(fn, name, text, case=repr(text))
-        expected = data.tokenize(text)
-        if not isinstance(got, list) or not all(isinstance(token, str) for token in got):
-            _core.fail(name, f"your result is {_core.describe(got)}; expected a list of str")
-        if got != expected:
-            diagnosis = _core.first_match(
-                got,
-                [
-                    (
-                        "you split on spaces only: each punctuation mark is a token of its own",
-                        lambda t=text: t.lower().split(),
-                    ),
-                    ("lower-case the text first", lambda t=text: re.findall(r"\w+|[^\w\s]", t)),
-                    (
-                        "a word is a run of letters, digits or _ (any alphabet: é counts), "
-                        "and every other character that is not a space is a token of its own",
-                        lambda t=text: re.findall(r"[a-z0-9]+|[^a-z0-9\s]", t.lower()),
-                    ),
-                ],
-            )
-            _core.fail(name, f"for {text!r} you return {got}, expected {expected}", "", diagnosis)
+
+        def parts(got, text=text):
+            why = {Kind.ITEMS: lambda m: _core.first_match(got, _tokenize_mistakes(text))}
+            return [Part(f"the tokens of {text!r}", got, data.tokenize(text), diagnoses=why)]
+
+        _runner.run(fn, name, (text,), repr(text), parts)
     _core.passed(name, len(sentences), hidden, "sentences")
+
+
+def _tokenize_mistakes(text: str) -> list[tuple[str, Callable]]:
+    return [
+        (
+            "you split on spaces only: each punctuation mark is a token of its own",
+            lambda: text.lower().split(),
+        ),
+        ("lower-case the text first", lambda: re.findall(r"\w+|[^\w\s]", text)),
+        (
+            "a word is a run of letters, digits or _ (any alphabet: é counts), "
+            "and every other character that is not a space is a token of its own",
+            lambda: re.findall(r"[a-z0-9]+|[^a-z0-9\s]", text.lower()),
+        ),
+    ]
 
 
 def check_to_ids(fn, hidden: bool = False) -> None:
@@ -84,18 +88,16 @@ def check_to_ids(fn, hidden: bool = False) -> None:
     vocabulary = data.Vocabulary.build([data.tokenize(text) for text in sentences[:-1]])
     for text in sentences:
         tokens = data.tokenize(text) + ["<never-seen>"]
-        got = _core.call(
-            fn, name, tokens, dict(vocabulary.stoi), case=repr(tokens), errors={KeyError: UNK_HINT}
-        )
         expected = np.asarray(vocabulary.encode(tokens))
-        got_ids = np.asarray(got) if isinstance(got, list | np.ndarray) else got
-        problem = _core.compare(got_ids, expected, "ids", "N")
-        if problem:
-            unknown_zero = np.where(expected == data.Vocabulary.unk_id, 0, expected)
-            diagnosis = None
-            if _core.close(got_ids, unknown_zero):
-                diagnosis = "unknown tokens get id 1 (<unk>); id 0 is padding"
-            _core.fail(name, problem, f"tokens {tokens}", diagnosis)
+        unknown_zero = np.where(expected == data.Vocabulary.unk_id, 0, expected)
+
+        def parts(got, expected=expected, unknown_zero=unknown_zero):
+            got = np.asarray(got) if isinstance(got, list | np.ndarray) else got
+            why = {Kind.VALUES: lambda m: UNK_ZERO if _core.close(got, unknown_zero) else None}
+            return [Part("ids", got, expected, "N", why)]
+
+        args, case = (tokens, dict(vocabulary.stoi)), f"tokens {tokens}"
+        _runner.run(fn, name, args, case, parts, errors={KeyError: UNK_HINT})
     _core.passed(name, len(sentences), hidden, "sentences")
 
 
@@ -117,25 +119,28 @@ def check_pad(fn, hidden: bool = False) -> None:
     name = _core.name_of(fn)
     batches = _id_batches(hidden)
     for sequences in batches:
-        label = f"sequences {sequences}"
-        got = _core.call(fn, name, sequences, case=label)
-        ids, lengths = data.pad(sequences)
-        if not isinstance(got, tuple | list) or len(got) != 2:
-            _core.fail(
-                name, f"your result is {_core.describe(got)}; expected (ids, lengths)", label
-            )
-        problem = _core.compare(got[0], ids, "ids", "T, B")
-        if problem:
-            diagnosis = None
-            if problem.endswith("other way round"):
-                diagnosis = "the course is time-major: ids[t, b] is step t of sequence b"
-            elif "differ" in problem:
-                diagnosis = "each column holds one sequence, then the pad id 0 after its end"
-            _core.fail(name, problem, label, diagnosis)
-        problem = _core.compare(np.asarray(got[1]), lengths, "lengths", "B")
-        if problem:
-            _core.fail(name, problem, label, "lengths[b] is the number of ids of sequence b")
+        _runner.run(fn, name, (sequences,), f"sequences {sequences}", _pad_parts(sequences))
     _core.passed(name, len(batches), hidden, "batches")
+
+
+def _pad_parts(sequences: list[list[int]]):
+    ids, lengths = data.pad(sequences)
+
+    def parts(got):
+        if not isinstance(got, tuple | list) or len(got) != 2:
+            yield structure("result", got, "the pair (ids, lengths)")
+            return
+        yield Part("ids", got[0], ids, "T, B", {
+            Kind.AXES_SWAPPED: lambda m: "the course is time-major: ids[t, b] is step t of "
+            "sequence b",
+            Kind.VALUES: lambda m: "each column holds one sequence, then the pad id 0 after "
+            "its end",
+        })  # fmt: skip
+        got_lengths = np.asarray(got[1]) if isinstance(got[1], list) else got[1]
+        why = _runner.always("lengths[b] is the number of ids of sequence b")
+        yield Part("lengths", got_lengths, lengths, "B", why)
+
+    return parts
 
 
 def check_embed(fn, hidden: bool = False) -> None:
@@ -149,10 +154,10 @@ def check_embed(fn, hidden: bool = False) -> None:
         ids = rng.integers(0, V, size=(case.T, case.B))
         table = case.normal(rng, V, case.D)
         label = f"T={case.T}, B={case.B}, V={V}, D={case.D}, seed={case.seed}"
-        got = _core.call(fn, name, ids, table, case=label)
-        problem = _core.compare(got, data.embed(ids, table), "vectors", "T, B, D")
-        if problem:
-            _core.fail(name, problem, label, "vectors[t, b] is the row ids[t, b] of table")
+        why = _runner.always("vectors[t, b] is the row ids[t, b] of table")
+        expected = data.embed(ids, table)
+        _runner.run(fn, name, (ids, table), label, lambda got, e=expected, w=why: [
+            Part("vectors", got, e, "T, B, D", w)])  # fmt: skip
         count += 1
     _core.passed(name, count, hidden)
 
@@ -171,11 +176,13 @@ def check_last_step(fn, hidden: bool = False) -> None:
         lengths = rng.integers(1, case.T + 1, size=case.B)
         lengths[0] = case.T  # one sequence fills the batch, as the longest does
         label = f"T={case.T}, B={case.B}, H={case.H}, lengths={lengths.tolist()}"
-        got = _core.call(fn, name, hs, lengths, case=label, errors={IndexError: LAST_STEP})
         expected = hs[lengths - 1, np.arange(case.B)]
-        problem = _core.compare(got, expected, "result", "B, H")
-        if problem:
-            _core.fail(name, problem, label, _last_step_mistake(got, hs, lengths))
+
+        def parts(got, hs=hs, lengths=lengths, expected=expected):
+            why = {kind: lambda m: _last_step_mistake(got, hs, lengths) for kind in Kind}
+            return [Part("result", got, expected, "B, H", why)]
+
+        _runner.run(fn, name, (hs, lengths), label, parts, errors={IndexError: LAST_STEP})
     _core.passed(name, len(_core.cases(hidden)), hidden)
 
 

@@ -3,10 +3,14 @@
 h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
 """
 
+from collections.abc import Callable
+
 import numpy as np
 
 from rnnlab import rnn
-from rnnlab.course.grading import _core, _probes, _recurrent, _sequence
+from rnnlab.course.grading import _core, _probes, _recurrent, _runner, _sequence
+from rnnlab.course.grading._mismatch import Kind, Mismatch, structure
+from rnnlab.course.grading._runner import Part
 
 LAYOUT = (
     "With a batch of rows x (B, D) and h (B, H), the products are x @ W_ih.T and "
@@ -92,11 +96,12 @@ GRADIENTS = {  # checked in this order: the simplest sum first
 D_A = "dA_t = (d_hs[t] + dh_t) ⊙ (1 - h_t²), where dh_t = dA_{t+1} W_hh comes from step t + 1"
 
 
-def check_rnn_backward(fn, hidden: bool = False) -> None:
+def check_rnn_backward(fn, hidden: bool = False, cell=None) -> None:
     """Check ``fn(xs, params, d_hs (T, B, H), h0=None) -> dict of gradients``.
 
     The dict holds the gradients of ``W_ih, W_hh, b_ih, b_hh, xs, h0``, each of the
-    shape of what it is the gradient of.
+    shape of what it is the gradient of. Given the student's ``cell``, a wrong gradient
+    that comes from a wrong cell says to fix the cell first.
     """
     __tracebackhide__ = True
     name = _core.name_of(fn)
@@ -107,66 +112,98 @@ def check_rnn_backward(fn, hidden: bool = False) -> None:
         for start in (h0, None):
             count += 1
             label = case.label() + (", h0=None" if start is None else "")
-            expected = rnn.backward(xs, params, d_hs, start)
-            got = _core.call(fn, name, xs, params, d_hs, start, layout=LAYOUT, case=label)
-            if not isinstance(got, dict):
-                _core.fail(name, f"your result is {_core.describe(got)}; expected a dict", label)
-            missing = [key for key in GRADIENTS if key not in got]
-            if missing:
-                _core.fail(
-                    name,
-                    f"your dict has no gradient for {', '.join(missing)}; expected the keys "
-                    "W_ih, W_hh, b_ih, b_hh, xs, h0",
-                    label,
-                )
-            for key, (labels, hint) in GRADIENTS.items():
-                problem = _core.compare(got[key], expected[key], f"gradient of {key}", labels)
-                if problem:
-                    diagnosis = None
-                    if "differ" in problem:
-                        diagnosis = _diagnose(got, key, xs, params, d_hs, start, hint)
-                    _core.fail(name, problem, label, diagnosis)
+            parts = _gradient_parts(xs, params, d_hs, start, cell)
+            _runner.run(fn, name, (xs, params, d_hs, start), label, parts, layout=LAYOUT)
     _core.passed(name, count, hidden)
 
 
+def _gradient_parts(xs, params, d_hs, h0, cell):
+    """What to compare of the student's dict of gradients, and how to explain each."""
+    expected = rnn.backward(xs, params, d_hs, h0)
+
+    def parts(got):
+        expected_keys = f"a dict with the keys {', '.join(GRADIENTS)}"
+        if not isinstance(got, dict):
+            return [structure("result", got, expected_keys)]
+        missing = ", ".join(key for key in GRADIENTS if key not in got)
+        if missing:
+            return [Mismatch(Kind.STRUCTURE, "result", expected_keys, f"a dict without {missing}")]
+        why = _cell_first(cell, xs, h0, params)
+        return [
+            Part(f"gradient of {key}", got[key], expected[key], labels, {Kind.VALUES: (
+                lambda m, k=key, h=hint: why or _diagnose(got, k, xs, params, d_hs, h0, h))})
+            for key, (labels, hint) in GRADIENTS.items()
+        ]  # fmt: skip
+
+    return parts
+
+
+def _cell_first(cell, xs, h0, params) -> str | None:
+    """ "Fix the cell first", when the student's ``cell`` is wrong on the first step."""
+    if cell is None:
+        return None
+    name = _core.name_of(cell)
+    start = np.zeros((xs.shape[1], params["W_hh"].shape[1]), xs.dtype) if h0 is None else h0
+    try:
+        step = _core.call(cell, name, xs[0], start, params)
+    except AssertionError:
+        step = None
+    if _core.close(step, rnn.cell(xs[0], start, params)):
+        return None
+    return f"your {name} is wrong, and BPTT runs through it: fix {name} first (its test says how)"
+
+
 def _diagnose(got: dict, key: str, xs, params, d_hs, h0, hint: str) -> str:
-    T = len(xs)
-    hs, _ = rnn.forward(xs, params, h0)
-    starts = np.concatenate([np.zeros_like(hs[:1]) if h0 is None else h0[None], hs[:-1]])
-
-    def truncated():
-        """Each step's gradient on its own: nothing flows back from later steps."""
-        steps = [rnn.backward(xs[t : t + 1], params, d_hs[t : t + 1], starts[t]) for t in range(T)]
-        if key == "xs":
-            return np.concatenate([step["xs"] for step in steps])
-        if key == "h0":
-            return steps[0]["h0"]
-        return sum(step[key] for step in steps)
-
-    def last_only():
-        only_last = np.zeros_like(d_hs)
-        only_last[-1] = d_hs[-1]
-        return rnn.backward(xs, params, only_last, h0)[key]
-
-    found = _core.first_match(
-        got[key],
-        [
-            (
-                "your gradients leave out what flows back from later steps: the gradient "
-                "of h_t is d_hs[t] plus dA_{t+1} W_hh from step t + 1 (backpropagation "
-                "*through time*)",
-                truncated,
-            ),
-            (
-                "you use only d_hs[T-1]: every step's output h_t has its gradient d_hs[t], "
-                "added to what flows back from step t + 1",
-                last_only,
-            ),
-        ],
-    )
+    found = _core.first_match(got[key], _mistakes(key, xs, params, d_hs, h0))
     if found:
         return found
-    advice = f"{hint}; {D_A}"
     if key.startswith("b_"):
         return f"the sum of dA_t is already off, so check dA_t itself: {D_A}"
-    return advice
+    return f"{hint}; {D_A}"
+
+
+def _mistakes(key: str, xs, params, d_hs, h0) -> list[tuple[str, Callable]]:
+    """The usual mistakes of BPTT, each as the gradient of ``key`` it gives."""
+    only_last = np.zeros_like(d_hs)
+    only_last[-1] = d_hs[-1]
+    shared = key in ("W_ih", "W_hh", "b_ih", "b_hh")
+    return [
+        (
+            "your gradients leave out what flows back from later steps: the gradient "
+            "of h_t is d_hs[t] plus dA_{t+1} W_hh from step t + 1 (backpropagation "
+            "*through time*)",
+            lambda: _bptt(xs, params, d_hs, h0, through_time=False)[key],
+        ),
+        (
+            "you use only d_hs[T-1]: every step's output h_t has its gradient d_hs[t], "
+            "added to what flows back from step t + 1",
+            lambda: rnn.backward(xs, params, only_last, h0)[key],
+        ),
+        (
+            "your dA_t leaves out the derivative of tanh: h_t = tanh(a_t), so "
+            "dA_t = (d_hs[t] + dh_t) ⊙ (1 - h_t²)",
+            lambda: _bptt(xs, params, d_hs, h0, factor=False)[key],
+        ),
+        (
+            f"your d{key} holds the last step's term only (t = 0, the last one a backward "
+            "loop reaches): every step uses the same parameters, so their gradients add up "
+            f"over t (d{key} += ..., starting from zeros)",
+            lambda: _bptt(xs, params, d_hs, h0, summed=False)[key] if shared else None,
+        ),
+    ]
+
+
+def _bptt(xs, params, d_hs, h0, through_time=True, factor=True, summed=True) -> dict:
+    """BPTT of the RNN with one usual mistake switched on: no gradient from later steps,
+    no tanh factor, or each parameter's gradient overwritten at every step."""
+    hs, _ = rnn.forward(xs, params, h0)
+    starts = np.concatenate([np.zeros_like(hs[:1]) if h0 is None else h0[None], hs[:-1]])
+    grads = {key: np.zeros_like(value) for key, value in params.items()}
+    d_xs, dh = np.zeros_like(xs), np.zeros_like(hs[0])
+    for t in reversed(range(len(xs))):
+        dA = (d_hs[t] + (dh if through_time else 0)) * ((1 - hs[t] ** 2) if factor else 1)
+        terms = {"W_ih": dA.T @ xs[t], "W_hh": dA.T @ starts[t], "b_ih": dA.sum(0)}
+        for key, term in {**terms, "b_hh": terms["b_ih"]}.items():
+            grads[key] = grads[key] + term if summed else term
+        d_xs[t], dh = dA @ params["W_ih"], dA @ params["W_hh"]
+    return {**grads, "xs": d_xs, "h0": dh}

@@ -5,6 +5,7 @@ These tests need bubblewrap (`make test` and CI install it) and, as root, a writ
 cgroup file system; they fail rather than skip where either is missing.
 """
 
+import errno
 import json
 import os
 import signal
@@ -95,6 +96,37 @@ def test_the_sandbox_sees_none_of_the_graders_files(library, packages, cgroup, t
     assert found["seen"] == []
     assert found["cwd"] == sandbox.HOME
     assert found["repo"] == [".venv"] if (REPO / ".venv").exists() else True
+
+
+def test_a_package_below_tmp_is_bound_read_only_with_nothing_writable_beside_it(
+    library, packages, cgroup, tmp_path
+):
+    # A CI checkout in /tmp: its venv is bound into the sandbox's own /tmp, and the
+    # folders bwrap makes to hold it must not take files at the checkout's paths.
+    checkout = tmp_path / "checkout"
+    (checkout / "site").mkdir(parents=True)
+    (checkout / "site" / "beside_tmp.py").write_text("WHERE = 'host'\n")
+    (checkout / "nbgrader_config.py").write_text("# the instructor's\n")
+    top = Path("/tmp", tmp_path.relative_to("/tmp").parts[0])
+    found = run_inside(library, (*packages, checkout / "site"), cgroup, f"""
+        import json, os, sys
+        sys.path.append({str(checkout / "site")!r})
+        import beside_tmp
+        written = []
+        for path in [{str(checkout / "nbgrader_config.py")!r}, {str(checkout / "new.py")!r},
+                     {str(top / "planted")!r}, "/tmp/private"]:
+            try:
+                with open(path, "a") as file:
+                    file.write("x")
+                written.append(path)
+            except OSError as error:
+                written.append(error.errno)
+        print(json.dumps({{"module": beside_tmp.WHERE, "written": written}}))
+    """, tmp_path)  # fmt: skip
+    assert found["module"] == "host"
+    assert found["written"] == [errno.EROFS, errno.EROFS, errno.EROFS, "/tmp/private"]
+    assert (checkout / "nbgrader_config.py").read_text() == "# the instructor's\n"
+    assert sorted(p.name for p in checkout.iterdir()) == ["nbgrader_config.py", "site"]
 
 
 def test_no_reference_model_no_torch_and_no_grader_package_can_be_imported(

@@ -92,7 +92,7 @@ def test_answers_copied_for_the_visible_cases_fail_on_the_hidden_ones(course):
     namespace["lstm_cell"] = _lookup_table(course)
     verdict = course.run_test("test_lstm_cell", far)
     assert verdict.error[0] == "AssertionError" and verdict.hidden is True
-    assert "lstm_cell: your h differs from the expected values" in verdict.error[1]
+    assert "lstm_cell: wrong values in h: the largest difference" in verdict.error[1]
 
 
 def test_the_hidden_cases_come_from_the_seed(course):

@@ -46,9 +46,9 @@ def test_an_object_that_cannot_cross_arrives_as_its_type_name():
     back = _roundtrip([lambda x: x, np.array([object()], dtype=object)])
     assert all(isinstance(item, wire.Other) for item in back)
     assert [type(item).__name__ for item in back] == ["function", "ndarray"]
-    from rnnlab.course.grading import _core
+    from rnnlab.course.grading._mismatch import describe
 
-    assert _core.describe(back[0]) == "a function"
+    assert describe(back[0]) == "a function"
 
 
 def _document(value, arrays=()):

@@ -30,6 +30,12 @@ def pad_batch(sequences):
     return ids, lengths
 
 
+def pad_batch_major(sequences):
+    """pad_batch with the axes the other way round: (B, T)."""
+    ids, lengths = pad_batch(sequences)
+    return ids.T.copy(), lengths
+
+
 def embed(ids, table):
     return table[ids]
 
@@ -64,7 +70,9 @@ def rnn_forward_of(cell, carry=True):
     return rnn_forward
 
 
-def rnn_backward(through_time=True):
+def rnn_backward(through_time=True, tanh_factor=True, summed=True):
+    """BPTT; ``tanh_factor=False`` leaves out 1 - h², ``summed=False`` overwrites the
+    parameters' gradients at each step instead of adding them up."""
     forward = rnn_forward_of(rnn())
 
     def rnn_backward(xs, params, d_hs, h0=None):
@@ -74,11 +82,15 @@ def rnn_backward(through_time=True):
         grads = {key: np.zeros_like(value) for key, value in params.items()}
         d_xs, dh = np.zeros_like(xs), np.zeros_like(h0)
         for t in reversed(range(len(xs))):
-            dA = (d_hs[t] + (dh if through_time else 0)) * (1 - hs[t] ** 2)
-            grads["W_ih"] += dA.T @ xs[t]
-            grads["W_hh"] += dA.T @ (hs[t - 1] if t else h0)
-            grads["b_ih"] += dA.sum(axis=0)
-            grads["b_hh"] += dA.sum(axis=0)
+            dA = (d_hs[t] + (dh if through_time else 0)) * ((1 - hs[t] ** 2) if tanh_factor else 1)
+            terms = {
+                "W_ih": dA.T @ xs[t],
+                "W_hh": dA.T @ (hs[t - 1] if t else h0),
+                "b_ih": dA.sum(axis=0),
+                "b_hh": dA.sum(axis=0),
+            }
+            for key, term in terms.items():
+                grads[key] = grads[key] + term if summed else term
             d_xs[t] = dA @ params["W_ih"]
             dh = dA @ params["W_hh"]
         return {**grads, "xs": d_xs, "h0": dh}
@@ -114,15 +126,18 @@ def lstm(order="ifgo", acts=None, b_hh=True, output_tanh=True, returns="hc", pee
     return lstm_cell
 
 
-def lstm_forward_of(cell, carry=True):
+def lstm_forward_of(cell, carry=True, returns_c=False, zeros_dtype=None):
+    """The loop over time; ``returns_c`` stores c_t in hs, ``zeros_dtype`` makes the zero
+    state in that dtype instead of the dtype of xs."""
+
     def lstm_forward(xs, params, state0=None):
         B, H = xs.shape[1], params["W_hh"].shape[1]
-        zeros = np.zeros((B, H), dtype=xs.dtype)
+        zeros = np.zeros((B, H), dtype=zeros_dtype or xs.dtype)
         start = (zeros, zeros) if state0 is None else state0
         state, hs = start, []
         for x in xs:
             state = cell(x, state if carry else start, params)
-            hs.append(state[0])
+            hs.append(state[1] if returns_c else state[0])
         return np.stack(hs), state
 
     return lstm_forward
@@ -208,18 +223,21 @@ def additive_score(query, keys, W_q, W_k, v):
     return np.tanh((query @ W_q.T)[:, None, :] + keys @ W_k.T) @ v
 
 
-def masked_softmax_of(masked=True, fill=-np.inf, stable=True):
+def masked_softmax_of(masked=True, fill=-np.inf, stable=True, axis=1, max_axis=1):
+    """A masked softmax over ``axis`` after subtracting the maximum over ``max_axis``."""
+
     def masked_softmax(scores, mask=None):
         if mask is not None and masked:
             scores = np.where(mask, scores, fill)
-        e = np.exp(scores - scores.max(axis=1, keepdims=True) if stable else scores)
-        return e / e.sum(axis=1, keepdims=True)
+        with np.errstate(all="ignore"):  # the unstable ones make NaN on purpose
+            e = np.exp(scores - scores.max(axis=max_axis, keepdims=True) if stable else scores)
+            return e / e.sum(axis=axis, keepdims=True)
 
     return masked_softmax
 
 
-def attend_of(score=scaled_dot_score, masked=True, average="values"):
-    softmax = masked_softmax_of(masked)
+def attend_of(score=scaled_dot_score, masked=True, average="values", softmax=None):
+    softmax = softmax or masked_softmax_of(masked)
 
     def attend(query, keys, values, mask=None):
         weights = softmax(score(query, keys), mask)

@@ -81,7 +81,7 @@ def test_a_wrong_state_shape_is_reported_with_the_expected_shape():
         return h.ravel(), c
 
     with pytest.raises(
-        AssertionError, match=r"your h has shape \(2,\), expected \(B, H\) = \(1, 2\)"
+        AssertionError, match=r"expected h of shape \(B, H\) = \(1, 2\), got shape \(2,\)"
     ):
         grading.check_lstm_cell(flat)
 
@@ -151,7 +151,7 @@ def lstm_forward(xs, params, state0=None):  # zeros too: "lstm_cell run over tim
 def test_a_constant_forward_is_not_its_own_loop_of_a_cell_that_makes_no_known_mistake(hidden):
     # Zeros are "the zeros cell run over time": were any cell taken at its word, such a
     # forward would earn the loop's points for no loop at all.
-    with pytest.raises(AssertionError, match="lstm_forward: your hs differs"):
+    with pytest.raises(AssertionError, match="lstm_forward: wrong values in hs"):
         grading.check_lstm_forward(lstm_forward, hidden=hidden, cell=lstm_cell)
 
 
@@ -159,7 +159,7 @@ def test_the_loop_of_a_cells_mistake_is_computed_by_the_grader_not_asked_of_the_
     # A kernel keeps state: a cell could answer the calls that replay "its loop" with
     # whatever the forward returned. The grader names the cell's mistake (gates read in
     # the order f, i, g, o) and runs that mistake over time itself, which zeros are not.
-    with pytest.raises(AssertionError, match="lstm_forward: your hs differs"):
+    with pytest.raises(AssertionError, match="lstm_forward: wrong values in hs"):
         grading.check_lstm_forward(lstm_forward, cell=students.lstm(order="figo"))
 
 
@@ -168,7 +168,7 @@ def test_a_cell_that_ignores_its_cell_state_cannot_vouch_for_a_loop():
         h, _ = state
         return students.lstm()(x, (h, np.zeros_like(h)), params)
 
-    with pytest.raises(AssertionError, match="your hs differs"):
+    with pytest.raises(AssertionError, match="wrong values in hs"):
         grading.check_lstm_forward(students.lstm_forward_of(no_memory), cell=no_memory)
 
 
