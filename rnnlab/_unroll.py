@@ -3,8 +3,9 @@
 The input term ``W_ih x_t + b`` of every step does not depend on the state, so it is
 computed for all T steps in one matrix product before the loop (``input_projection``).
 In backpropagation through time each model's loop produces, for every step t, the
-gradient ``dU[t]`` of that projection; its parameter gradients are then summed over all
-steps at once too (``input_gradients``, ``recurrent_gradients``).
+gradient δ_t of the pre-activation (``deltas[t]``), which is also the gradient of that
+projection; the parameter gradients are then summed over all steps at once
+(``input_gradients``, ``recurrent_gradients``).
 """
 
 import numpy as np
@@ -17,21 +18,21 @@ def input_projection(xs: np.ndarray, W_ih: np.ndarray, b: np.ndarray) -> np.ndar
     return (xs.reshape(T * B, D) @ W_ih.T + b).reshape(T, B, -1)
 
 
-def input_gradients(dU: np.ndarray, xs: np.ndarray, W_ih: np.ndarray) -> dict[str, np.ndarray]:
-    """Gradients of ``W_ih``, ``b_ih`` and ``xs`` from ``dU (T, B, G·H)``."""
+def input_gradients(deltas: np.ndarray, xs: np.ndarray, W_ih: np.ndarray) -> dict[str, np.ndarray]:
+    """Gradients of ``W_ih``, ``b_ih`` and ``xs`` from ``deltas (T, B, G·H)``, every δ_t."""
     return {
-        "W_ih": np.einsum("tbg,tbd->gd", dU, xs),  # (G·H, D)
-        "b_ih": dU.sum(axis=(0, 1)),  # (G·H,)
-        "xs": dU @ W_ih,  # (T, B, D)
+        "W_ih": np.einsum("tbg,tbd->gd", deltas, xs),  # (G·H, D)
+        "b_ih": deltas.sum(axis=(0, 1)),  # (G·H,)
+        "xs": deltas @ W_ih,  # (T, B, D)
     }
 
 
-def recurrent_gradients(dV: np.ndarray, h_prev: np.ndarray) -> dict[str, np.ndarray]:
-    """Gradients of ``W_hh`` and ``b_hh`` from ``dV (T, B, G·H)``, the gradient of
-    ``h_{t-1} @ W_hh.T + b_hh``, and ``h_prev (T, B, H)``, the states it multiplied."""
+def recurrent_gradients(deltas: np.ndarray, h_prevs: np.ndarray) -> dict[str, np.ndarray]:
+    """Gradients of ``W_hh`` and ``b_hh`` from ``deltas (T, B, G·H)``, the gradient of
+    ``h_{t-1} @ W_hh.T + b_hh``, and ``h_prevs (T, B, H)``, the states it multiplied."""
     return {
-        "W_hh": np.einsum("tbg,tbh->gh", dV, h_prev),  # (G·H, H)
-        "b_hh": dV.sum(axis=(0, 1)),  # (G·H,)
+        "W_hh": np.einsum("tbg,tbh->gh", deltas, h_prevs),  # (G·H, H)
+        "b_hh": deltas.sum(axis=(0, 1)),  # (G·H,)
     }
 
 

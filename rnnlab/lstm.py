@@ -1,15 +1,16 @@
-"""The long short-term memory network, as ``torch.nn.LSTM`` computes it.
+"""The long short-term memory network, as ``torch.nn.LSTM`` computes it (chapter 2).
 
-    i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)      input gate
-    f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)      forget gate
-    g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   candidate (block input)
-    o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)      output gate
+    i_t = σ(a^i_t),  f_t = σ(a^f_t),  g_t = tanh(a^g_t),  o_t = σ(a^o_t)
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
     h_t = o_t ⊙ tanh(c_t)
 
-The four gate blocks are stacked in torch's order i, f, g, o: W_ih (4H, D),
-W_hh (4H, H), b_ih and b_hh (4H,). States h_t and c_t are (B, H).
+where the four pre-activations are the blocks of ``a_t = W_ih x_t + b_ih + W_hh h_{t-1} +
+b_hh`` (B, 4H), stacked in torch's order i, f, g, o: W_ih (4H, D), W_hh (4H, H), b_ih and
+b_hh (4H,). States h_t and c_t are (B, H). The names follow the book's notation page;
+``u_t = W_ih x_t + b_ih`` is the input's part of a_t, computed for every step at once.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +21,17 @@ Params = dict[str, np.ndarray]
 State = tuple[np.ndarray, np.ndarray]
 
 
+class Step(NamedTuple):
+    """What one step computes: the new state and the four gates, each (B, H)."""
+
+    h_t: np.ndarray
+    c_t: np.ndarray
+    i_t: np.ndarray
+    f_t: np.ndarray
+    g_t: np.ndarray
+    o_t: np.ndarray
+
+
 def _prepare(x: np.ndarray, params, state, name: str) -> tuple[Params, np.ndarray, np.ndarray]:
     """Check the parameters and the state ``(h, c)`` against an input ``(..., B, D)``."""
     p = _validate.recurrent_params(params, 4, x.shape[-1], x.dtype, "LSTM")
@@ -27,50 +39,54 @@ def _prepare(x: np.ndarray, params, state, name: str) -> tuple[Params, np.ndarra
     return p, *_validate.states(state, name, "hc", (("H", H), ("H", H)), x.shape[-2], x.dtype)
 
 
-def _step(u: np.ndarray, h: np.ndarray, c: np.ndarray, W_hh: np.ndarray):
-    """One step from ``u = W_ih x_t + b_ih + b_hh (B, 4H)``; returns h, c and the gates."""
-    H = h.shape[1]
-    z = u + h @ W_hh.T  # (B, 4H): the four pre-activations side by side
-    i = sigmoid(z[:, :H])
-    f = sigmoid(z[:, H : 2 * H])
-    g = tanh(z[:, 2 * H : 3 * H])
-    o = sigmoid(z[:, 3 * H :])
-    c = f * c + i * g
-    h = o * tanh(c)
-    return h, c, (i, f, g, o)
+def step(u_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: Params) -> Step:
+    """One step: ``u_t = W_ih x_t + b_ih`` (B, 4H), ``h_prev`` and ``c_prev`` (B, H)."""
+    a_t = u_t + h_prev @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
+    a_i, a_f, a_g, a_o = np.split(a_t, 4, axis=1)  # torch's order: i, f, g, o
+    i_t = sigmoid(a_i)
+    f_t = sigmoid(a_f)
+    g_t = tanh(a_g)
+    o_t = sigmoid(a_o)
+    c_t = f_t * c_prev + i_t * g_t
+    h_t = o_t * tanh(c_t)
+    return Step(h_t, c_t, i_t, f_t, g_t, o_t)
 
 
 def cell(x, state: State, params: Params) -> State:
     """One time step: ``x (B, D)``, ``state = (h, c)`` each (B, H) -> the next ``(h, c)``."""
     x = _validate.step_input(x)
     p, h, c = _prepare(x, params, state, "state")
-    h, c, _ = _step(x @ p["W_ih"].T + p["b_ih"] + p["b_hh"], h, c, p["W_hh"])
-    return h, c
+    return step(x @ p["W_ih"].T + p["b_ih"], h, c, p)[:2]
 
 
-def _run(xs: np.ndarray, p: Params, h: np.ndarray, c: np.ndarray, record: bool):
-    """The loop over time; with ``record`` also every c_t and the gates (T, B, 4H)."""
-    U = _unroll.input_projection(
-        xs, p["W_ih"], p["b_ih"] + p["b_hh"]
-    )  # (T, B, 4H), all steps at once
-    hs = np.empty(xs.shape[:2] + h.shape[1:], dtype=xs.dtype)  # (T, B, H)
-    cs = np.empty_like(hs) if record else None
-    gates = np.empty_like(U) if record else None
-    for t in range(len(xs)):
-        h, c, igfo = _step(U[t], h, c, p["W_hh"])
-        hs[t] = h
-        if record:
-            cs[t] = c
-            gates[t] = np.concatenate(igfo, axis=1)
-    return hs, (h, c), cs, gates
+def _run(xs: np.ndarray, p: Params, h_t: np.ndarray, c_t: np.ndarray) -> list[Step]:
+    """Every step of the sequence ``xs (T, B, D)``, in order."""
+    steps = []
+    for u_t in _unroll.input_projection(xs, p["W_ih"], p["b_ih"]):  # (B, 4H) each
+        steps.append(step(u_t, h_t, c_t, p))
+        h_t, c_t = steps[-1][:2]
+    return steps
 
 
 def forward(xs, params: Params, state0: State | None = None):
     """Run ``xs (T, B, D)``; returns ``hs (T, B, H)`` and the final ``(h_T, c_T)``."""
     xs = _validate.sequence(xs)
-    p, h, c = _prepare(xs, params, state0, "state0")
-    hs, final, _, _ = _run(xs, p, h, c, record=False)
-    return hs, final
+    p, h0, c0 = _prepare(xs, params, state0, "state0")
+    steps = _run(xs, p, h0, c0)
+    hs = np.stack([s.h_t for s in steps])
+    return hs, steps[-1][:2]
+
+
+def step_backward(s: Step, c_prev: np.ndarray, d_h: np.ndarray, d_c: np.ndarray):
+    """Back through one step: ``d_h`` and ``d_c``, ∂L/∂h_t and ∂L/∂c_t (B, H), give
+    δ_t = ∂L/∂a_t (B, 4H), blocks i, f, g, o, and ∂L/∂c_{t-1} (through the cell only)."""
+    d_c = d_c + d_h * s.o_t * d_tanh(tanh(s.c_t))
+    delta_i = d_c * s.g_t * d_sigmoid(s.i_t)
+    delta_f = d_c * c_prev * d_sigmoid(s.f_t)
+    delta_g = d_c * s.i_t * d_tanh(s.g_t)
+    delta_o = d_h * tanh(s.c_t) * d_sigmoid(s.o_t)
+    delta = np.concatenate([delta_i, delta_f, delta_g, delta_o], axis=1)
+    return delta, d_c * s.f_t
 
 
 def backward(xs, params: Params, d_hs, state0: State | None = None) -> dict[str, np.ndarray]:
@@ -81,28 +97,14 @@ def backward(xs, params: Params, d_hs, state0: State | None = None) -> dict[str,
     """
     xs = _validate.sequence(xs)
     p, h0, c0 = _prepare(xs, params, state0, "state0")
-    hs, _, cs, gates = _run(xs, p, h0, c0, record=True)
-    d_hs = _validate.gradient(d_hs, "d_hs", hs.shape, xs.dtype)
-    c_prev = _unroll.previous_states(c0, cs)
-    dZ = np.empty_like(gates)  # (T, B, 4H): gradient of the four pre-activations
-    dh, dc = np.zeros_like(h0), np.zeros_like(c0)  # flowing back from step t + 1
+    steps = _run(xs, p, h0, c0)
+    d_hs = _validate.gradient(d_hs, "d_hs", (len(xs), *h0.shape), xs.dtype)
+    c_prevs = [c0, *(s.c_t for s in steps[:-1])]
+    deltas = np.empty((len(xs), *h0.shape[:1], 4 * h0.shape[1]), dtype=xs.dtype)
+    d_h, d_c = np.zeros_like(h0), np.zeros_like(c0)  # through step t + 1
     for t in reversed(range(len(xs))):
-        i, f, g, o = np.split(gates[t], 4, axis=1)
-        dh = d_hs[t] + dh
-        tanh_c = tanh(cs[t])
-        dc = dc + dh * o * d_tanh(tanh_c)
-        dZ[t] = np.concatenate(
-            [
-                dc * g * d_sigmoid(i),
-                dc * c_prev[t] * d_sigmoid(f),
-                dc * i * d_tanh(g),
-                dh * tanh_c * d_sigmoid(o),
-            ],
-            axis=1,
-        )
-        dh, dc = dZ[t] @ p["W_hh"], dc * f
-    grads = {
-        **_unroll.input_gradients(dZ, xs, p["W_ih"]),
-        **_unroll.recurrent_gradients(dZ, _unroll.previous_states(h0, hs)),
-    }
-    return {**grads, "h0": dh, "c0": dc}
+        deltas[t], d_c = step_backward(steps[t], c_prevs[t], d_hs[t] + d_h, d_c)
+        d_h = deltas[t] @ p["W_hh"]
+    h_prevs = np.stack([h0, *(s.h_t for s in steps[:-1])])
+    grads = _unroll.input_gradients(deltas, xs, p["W_ih"])
+    return {**grads, **_unroll.recurrent_gradients(deltas, h_prevs), "h0": d_h, "c0": d_c}

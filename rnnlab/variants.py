@@ -1,17 +1,19 @@
-"""LSTM variants: peepholes, the coupled input-forget gate, and Greff et al.'s eight.
+"""LSTM variants: peepholes, the coupled input-forget gate, and Greff et al.'s eight (chapter 3).
 
 Greff et al. (2017, "LSTM: A Search Space Odyssey") start from a *vanilla* LSTM with
-peepholes and change one thing at a time:
+peepholes and change one thing at a time. In the book's letters (Greff writes R_i for
+W_hi, and one bias b_i for b_ii + b_hi), with a^i_t the block i of
+a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh:
 
-    i_t = σ(W_i x_t + R_i h_{t-1} + p_i ⊙ c_{t-1} + b_i)
-    f_t = σ(W_f x_t + R_f h_{t-1} + p_f ⊙ c_{t-1} + b_f)
-    g_t = tanh(W_g x_t + R_g h_{t-1} + b_g)
+    i_t = σ(a^i_t + p_i ⊙ c_{t-1})
+    f_t = σ(a^f_t + p_f ⊙ c_{t-1})
+    g_t = tanh(a^g_t)
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
-    o_t = σ(W_o x_t + R_o h_{t-1} + p_o ⊙ c_t + b_o)      (o looks at the *new* cell)
+    o_t = σ(a^o_t + p_o ⊙ c_t)      (o looks at the *new* cell)
     h_t = o_t ⊙ tanh(c_t)
 
     NIG  no input gate (i = 1)          NFG  no forget gate (f = 1)
-    NOG  no output gate (o = 1)         NIAF no input activation (g = W_g x + ... linear)
+    NOG  no output gate (o = 1)         NIAF no input activation (g_t = a^g_t)
     NOAF no output activation (h = o ⊙ c)   NP   no peepholes (= torch.nn.LSTM)
     CIFG coupled input and forget gate (f = 1 - i)
     FGR  full gate recurrence: i, f, o also see all three gates of step t-1
@@ -20,14 +22,15 @@ Every variant reads the LSTM's parameters in torch's layout (W_ih (4H, D), W_hh 
 b_ih, b_hh (4H,), blocks i, f, g, o), so one set of parameters runs under each of them;
 a gate that a variant drops ignores its rows. Peepholes add ``p_i, p_f, p_o (H,)`` for
 the gates that have one, and FGR adds ``W_gg (3H, 3H)``: rows (i, f, o) at step t,
-columns (i, f, o) at step t-1. FGR's state is ``(h, c, a)`` with ``a (B, 3H)`` the
-previous gates (zeros at the start); every other variant's state is ``(h, c)``.
+columns (i, f, o) at step t-1. FGR's state is ``(h, c, γ)`` with ``γ (B, 3H)`` the
+previous gates [i, f, o] (zeros at the start); every other variant's state is ``(h, c)``.
 """
 
 import numpy as np
 
 from rnnlab import _unroll, _validate
-from rnnlab.activations import identity, sigmoid, tanh
+from rnnlab.activations import sigmoid, tanh
+from rnnlab.lstm import Step
 
 # The description of each variant lives apart from the model (see variant_spec); it is
 # part of this module's interface too.
@@ -53,26 +56,41 @@ def _prepare(x: np.ndarray, params, state, variant: Variant, name: str):
     p = _validate.parameters(params, dims, x.dtype, f"{variant.name} LSTM")
     sizes = (("H", H), ("H", H), ("3·H", 3 * H))[: variant.state_size]
     return p, _validate.states(
-        state, name, "hca"[: variant.state_size], sizes, x.shape[-2], x.dtype, required=2
+        state, name, "hcγ"[: variant.state_size], sizes, x.shape[-2], x.dtype, required=2
     )
 
 
-def _step(u: np.ndarray, state: tuple, p: Params, v: Variant) -> tuple:
-    """One step from ``u = W_ih x_t + b_ih + b_hh (B, 4H)``; returns the next state."""
-    h, c = state[:2]
-    z = u + h @ p["W_hh"].T  # (B, 4H)
-    zi, zf, zg, zo = np.split(z, 4, axis=1)
-    if v.gate_recurrence:  # the previous gates feed i, f and o
-        ri, rf, ro = np.split(state[2] @ p["W_gg"].T, 3, axis=1)
-        zi, zf, zo = zi + ri, zf + rf, zo + ro
-    one = np.ones_like(c)
-    i = sigmoid(zi + _peep(p, v, "i", c)) if v.input_gate else one
-    f = 1 - i if v.coupled else sigmoid(zf + _peep(p, v, "f", c)) if v.forget_gate else one
-    g = tanh(zg) if v.input_activation else identity(zg)
-    c = f * c + i * g
-    o = sigmoid(zo + _peep(p, v, "o", c)) if v.output_gate else one
-    h = o * (tanh(c) if v.output_activation else identity(c))
-    return (h, c, np.concatenate([i, f, o], axis=1)) if v.gate_recurrence else (h, c)
+def step(u_t: np.ndarray, state: tuple, p: Params, v: Variant) -> Step:
+    """One step of variant ``v``: ``u_t = W_ih x_t + b_ih`` (B, 4H) and the state
+    ``(h_prev, c_prev)``, FGR's ``(h_prev, c_prev, γ_{t-1})``; the gates of a variant
+    without them are ones."""
+    h_prev, c_prev = state[:2]
+    a_t = u_t + h_prev @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
+    a_i, a_f, a_g, a_o = np.split(a_t, 4, axis=1)
+    if v.gate_recurrence:  # FGR: the previous gates γ_{t-1} = [i, f, o] feed i, f and o
+        a_i, a_f, a_o = _plus_gate_recurrence((a_i, a_f, a_o), state[2], p)
+    one = np.ones_like(c_prev)
+    i_t = sigmoid(a_i + _peep(p, v, "i", c_prev)) if v.input_gate else one
+    f_t = sigmoid(a_f + _peep(p, v, "f", c_prev)) if v.forget_gate else one
+    f_t = 1 - i_t if v.coupled else f_t  # CIFG couples the forget gate to the input gate
+    g_t = tanh(a_g) if v.input_activation else a_g
+    c_t = f_t * c_prev + i_t * g_t
+    o_t = sigmoid(a_o + _peep(p, v, "o", c_t)) if v.output_gate else one
+    h_t = o_t * (tanh(c_t) if v.output_activation else c_t)
+    return Step(h_t, c_t, i_t, f_t, g_t, o_t)
+
+
+def next_state(s: Step, v: Variant) -> tuple:
+    """The state the next step starts from: ``(h_t, c_t)``, for FGR with γ_t, the gates."""
+    if v.gate_recurrence:
+        return s.h_t, s.c_t, np.concatenate([s.i_t, s.f_t, s.o_t], axis=1)
+    return s.h_t, s.c_t
+
+
+def _plus_gate_recurrence(blocks: tuple, gamma: np.ndarray, p: Params) -> list[np.ndarray]:
+    """FGR: the pre-activations of i, f and o (B, H) each, plus their parts of W_gg γ_{t-1}."""
+    terms = np.split(gamma @ p["W_gg"].T, 3, axis=1)
+    return [block + term for block, term in zip(blocks, terms, strict=True)]
 
 
 def _peep(p: Params, v: Variant, gate: str, c: np.ndarray) -> np.ndarray | float:
@@ -83,11 +101,11 @@ def _peep(p: Params, v: Variant, gate: str, c: np.ndarray) -> np.ndarray | float
 def cell(
     x, state, params: Params, variant: str | Variant = "peephole", peepholes: str | None = None
 ) -> tuple:
-    """One time step: ``x (B, D)``, ``state = (h, c)`` (FGR: ``(h, c, a)``) -> next state."""
+    """One time step: ``x (B, D)``, ``state = (h, c)`` (FGR: ``(h, c, γ)``) -> next state."""
     v = spec(variant, peepholes)
     x = _validate.step_input(x)
     p, state = _prepare(x, params, state, v, "state")
-    return _step(x @ p["W_ih"].T + p["b_ih"] + p["b_hh"], state, p, v)
+    return next_state(step(x @ p["W_ih"].T + p["b_ih"], state, p, v), v)
 
 
 def forward(
@@ -101,11 +119,9 @@ def forward(
     v = spec(variant, peepholes)
     xs = _validate.sequence(xs)
     p, state = _prepare(xs, params, state0, v, "state0")
-    U = _unroll.input_projection(
-        xs, p["W_ih"], p["b_ih"] + p["b_hh"]
-    )  # (T, B, 4H), all steps at once
+    us = _unroll.input_projection(xs, p["W_ih"], p["b_ih"])  # (T, B, 4H): every u_t
     hs = np.empty(xs.shape[:2] + state[0].shape[1:], dtype=xs.dtype)
-    for t in range(len(xs)):
-        state = _step(U[t], state, p, v)
+    for t, u_t in enumerate(us):
+        state = next_state(step(u_t, state, p, v), v)
         hs[t] = state[0]
     return hs, state

@@ -183,17 +183,17 @@ def test_fgr_without_gate_recurrence_is_the_vanilla_lstm(rng):
     params = params_for(rng, "FGR")
     params["W_gg"][:] = 0.0
     xs = rng.normal(size=(T, B, D))
-    hs, (h, c, a) = variants.forward(xs, params, variant="FGR")
+    hs, (h, c, gamma) = variants.forward(xs, params, variant="FGR")
     assert_same_run((hs, (h, c)), variants.forward(xs, params, variant="peephole"))
-    assert a.shape == (B, 3 * H)
+    assert gamma.shape == (B, 3 * H)
 
 
 def test_fgr_state_carries_the_previous_gates(rng):
     params = params_for(rng, "FGR")
     xs = rng.normal(size=(T, B, D))
     hs, final = variants.forward(xs, params, variant="FGR")
-    first, (h, c, a) = variants.forward(xs[:2], params, variant="FGR")
-    rest, rest_final = variants.forward(xs[2:], params, (h, c, a), variant="FGR")
+    first, (h, c, gamma) = variants.forward(xs[:2], params, variant="FGR")
+    rest, rest_final = variants.forward(xs[2:], params, (h, c, gamma), variant="FGR")
     assert_same_run((np.concatenate([first, rest]), rest_final), (hs, final), tol=1e-14)
-    forgotten, _ = variants.forward(xs[2:], params, (h, c), variant="FGR")  # a = 0 instead
+    forgotten, _ = variants.forward(xs[2:], params, (h, c), variant="FGR")  # γ = 0 instead
     assert np.abs(forgotten - rest).max() > 1e-3

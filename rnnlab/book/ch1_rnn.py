@@ -42,7 +42,8 @@ def inputs() -> tuple[np.ndarray, np.ndarray]:
 
 def forward_steps() -> list[dict[str, np.ndarray]]:
     """Each step's intermediates (vectors for the single sequence of the batch):
-    u = W_ih x + b_ih, v = W_hh h_prev + b_hh, a = u + v, h = tanh(a), y = W_hy h + b_y."""
+    u = W_ih x + b_ih, v = W_hh h_prev + b_hh, a = u + v, which the chapter's table spells
+    out, h = tanh(a) from ``rnnlab.rnn.step``, and y = W_hy h + b_y."""
     p, out = params(), output_params()
     xs, h0 = inputs()
     h, steps = h0[0], []
@@ -50,23 +51,25 @@ def forward_steps() -> list[dict[str, np.ndarray]]:
         u = p["W_ih"] @ x + p["b_ih"]  # (H,)
         v = p["W_hh"] @ h + p["b_hh"]  # (H,)
         a = u + v  # pre-activation
-        h = np.tanh(a)
+        h = rnn.step(u[None], h[None], p)[0]  # tanh(a), by rnnlab's own step
         y = out["W_hy"] @ h + out["b_y"]  # (K,)
         steps.append({"x": x, "u": u, "v": v, "a": a, "h": h, "y": y})
     return steps
 
 
 def backward_steps() -> list[dict[str, np.ndarray]]:
-    """Backpropagation through time of L = y_T, from t = T down to 1: ``g`` = ∂L/∂h_t,
-    ``slope`` = 1 − h_t², ``delta`` = ∂L/∂a_t = g ⊙ slope, ``g_prev`` = ∂L/∂h_{t-1} = delta W_hh.
-    Only y_T enters L, so g_T = W_hy and every earlier g comes through the recurrence."""
+    """Backpropagation through time of L = y_T, from t = T down to 1, in the names of
+    ``rnnlab.rnn.backward``: ``d_h`` = ∂L/∂h_t, ``slope`` = 1 − h_t², ``delta`` = δ_t =
+    ∂L/∂a_t = d_h ⊙ slope, ``d_h_prev`` = ∂L/∂h_{t-1} = δ_t W_hh. Only y_T enters L, so
+    ∂L/∂h_T = W_hy and every earlier d_h comes through the recurrence."""
     W_hh, W_hy = params()["W_hh"], output_params()["W_hy"]
-    g, rows = W_hy[0], []
+    d_h, rows = W_hy[0], []
     for step in reversed(forward_steps()):
         slope = 1.0 - step["h"] ** 2
-        delta = g * slope
-        rows.append({"g": g, "slope": slope, "delta": delta, "g_prev": delta @ W_hh})
-        g = delta @ W_hh
+        delta = d_h * slope
+        d_h_prev = delta @ W_hh
+        rows.append({"d_h": d_h, "slope": slope, "delta": delta, "d_h_prev": d_h_prev})
+        d_h = d_h_prev
     return rows
 
 
@@ -118,8 +121,8 @@ def numbers() -> dict[str, int | float | str]:
         for name in ("u", "v", "a", "h", "y"):
             _flat(f"rnn_t{t}_{name}", step[name], out)
     for t, row in zip(range(T, 0, -1), backward_steps(), strict=True):
-        for name in ("g", "slope", "delta", "g_prev"):
-            _flat(f"rnn_b{t}_{name}", row[name], out)
+        for name in ("d_h", "slope", "delta", "d_h_prev"):
+            _flat(f"rnn_b{t}_{name.replace('_', '')}", row[name], out)
     h1, delta2 = forward_steps()[0]["h"], backward_steps()[0]["delta"]
     dW_hh = np.outer(delta2, h1) + 0.0  # h_0 = 0, so only step 2 adds; + 0.0 turns -0 into 0
     for (i, j), value in np.ndenumerate(dW_hh):

@@ -1,8 +1,8 @@
 """Chapter 2's worked example: a two-step LSTM by hand, the cell state's gradient path,
 torch's ``nn.LSTM`` next to rnnlab, and the adding-problem comparison of RNN and LSTM.
 
-    z_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh      (4H,) four blocks i, f, g, o
-    i = σ(z^i), f = σ(z^f), g = tanh(z^g), o = σ(z^o)
+    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh      (4H,) four blocks i, f, g, o
+    i = σ(a^i), f = σ(a^f), g = tanh(a^g), o = σ(a^o)
     c_t = f ⊙ c_{t-1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
 
 Worked sizes D = 2, H = 1, T = 2 steps, B = 1, so x_t has two entries while h_t and c_t
@@ -49,24 +49,24 @@ def inputs() -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
 
 def steps() -> list[dict[str, np.ndarray]]:
     """Each step's intermediates for the single sequence: the input and recurrent terms
-    ``from_x = W_ih x``, ``from_h = W_hh h_prev`` (4H,), the pre-activations ``z_i, z_f,
-    z_g, z_o`` (H,), the gates ``i, f, g, o``, ``c``, ``tanh_c`` and ``h`` (H,)."""
+    ``from_x = W_ih x``, ``from_h = W_hh h_prev`` (4H,) and the pre-activations ``a_i,
+    a_f, a_g, a_o`` (H,) that the chapter's table shows, then what ``rnnlab.lstm.step``
+    returns: the gates ``i, f, g, o``, ``c`` and ``h`` (H,), and ``tanh_c``."""
     p = params()
-    xs, (h0, c0) = inputs()
-    h, c, rows = h0[0], c0[0], []
-    H = len(h)
-    for x in xs[:, 0]:
-        from_x, from_h = p["W_ih"] @ x, p["W_hh"] @ h  # (4H,) each
-        z = from_x + p["b_ih"] + from_h + p["b_hh"]  # (4H,)
-        z_i, z_f, z_g, z_o = (z[k * H : (k + 1) * H] for k in range(4))
-        i, f, g, o = sigmoid(z_i), sigmoid(z_f), tanh(z_g), sigmoid(z_o)
-        c = f * c + i * g
-        h = o * tanh(c)
+    xs, (h, c) = inputs()
+    rows = []
+    for x in xs:  # (B, D) = (1, D)
+        s = lstm.step(x @ p["W_ih"].T + p["b_ih"], h, c, p)
+        from_x, from_h = p["W_ih"] @ x[0], p["W_hh"] @ h[0]  # (4H,) each
+        a = np.split(from_x + p["b_ih"] + from_h + p["b_hh"], 4)  # (H,) each: i, f, g, o
+        gates = {"i": s.i_t, "f": s.f_t, "g": s.g_t, "o": s.o_t, "c": s.c_t, "h": s.h_t}
         rows.append(
-            {"x": x, "from_x": from_x, "from_h": from_h}
-            | {"z_i": z_i, "z_f": z_f, "z_g": z_g, "z_o": z_o}
-            | {"i": i, "f": f, "g": g, "o": o, "c": c, "tanh_c": tanh(c), "h": h}
+            {"x": x[0], "from_x": from_x, "from_h": from_h}
+            | dict(zip(("a_i", "a_f", "a_g", "a_o"), a, strict=True))
+            | {name: value[0] for name, value in gates.items()}
+            | {"tanh_c": tanh(s.c_t[0])}
         )
+        h, c = s.h_t, s.c_t
     return rows
 
 
@@ -181,10 +181,10 @@ def numbers() -> dict[str, int | float | str]:
     out["lstm_n_params"] = sum(v.size for v in p.values())
     for t, row in enumerate(steps(), start=1):
         out[f"lstm_t{t}_x"] = bracketed(row["x"])
-        for name in ("z_i", "z_f", "z_g", "z_o", "i", "f", "g", "o", "c", "tanh_c", "h"):
+        for name in ("a_i", "a_f", "a_g", "a_o", "i", "f", "g", "o", "c", "tanh_c", "h"):
             out[f"lstm_t{t}_{name.replace('_', '')}"] = float(row[name][0])
-        out[f"lstm_t{t}_zf_x"] = float(row["from_x"][H])  # W_if x_t (H = 1: row H is f)
-        out[f"lstm_t{t}_zf_h"] = float(row["from_h"][H])  # W_hf h_{t-1}
+        out[f"lstm_t{t}_af_x"] = float(row["from_x"][H])  # W_if x_t (H = 1: row H is f)
+        out[f"lstm_t{t}_af_h"] = float(row["from_h"][H])  # W_hf h_{t-1}
 
     out["lstm_path_T"] = PATH_T
     for tag, bias in zip(("low", "mid", "high"), PATH_BIASES, strict=True):

@@ -66,24 +66,25 @@ def xs() -> np.ndarray:
 def intermediates(peepholes: str = "ifo", coupled: bool = False) -> dict[str, float]:
     """Every quantity of the worked step, for peepholes on ``peepholes`` (CIFG if coupled).
 
-    Keys: ``a_i, a_f, a_g, a_o`` (pre-activations without peepholes), ``pc_i, pc_f, pc_o``
-    (the peephole terms p ⊙ c, 0 for a gate without one), ``i, f, g, c1, o, tanh_c1, h1``.
+    Keys: ``a_i, a_f, a_g, a_o`` (pre-activations without peepholes) and ``pc_i, pc_f,
+    pc_o`` (the peephole terms p ⊙ c, 0 for a gate without one), which the chapter's table
+    spells out, then from ``rnnlab.variants.step``: ``i, f, g, c1, o, tanh_c1, h1``.
     """
     x, h, c0 = X1, H0, C0
     a = {k: W_X[k] * x + W_H[k] * h + BIAS[k] for k in "ifgo"}
     pc_i = PEEP["i"] * c0 if "i" in peepholes else 0.0
     pc_f = PEEP["f"] * c0 if "f" in peepholes and not coupled else 0.0
-    i = sigmoid(a["i"] + pc_i)
-    f = 1.0 - i if coupled else sigmoid(a["f"] + pc_f)
-    g = tanh(a["g"])
-    c1 = f * c0 + i * g
-    pc_o = PEEP["o"] * c1 if "o" in peepholes else 0.0  # o looks at the new cell
-    o = sigmoid(a["o"] + pc_o)
-    h1 = o * tanh(c1)
+    variant = variants.spec(
+        "CIFG" if coupled else "peephole", peepholes.replace("f", "") if coupled else peepholes
+    )
+    p = params()
+    s = variants.step(np.array([[x]]) @ p["W_ih"].T + p["b_ih"], state0(), p, variant)
+    pc_o = PEEP["o"] * s.c_t if "o" in peepholes else 0.0  # o looks at the new cell
     values = {f"a_{k}": a[k] for k in "ifgo"}
     values |= {"pc_i": pc_i, "pc_f": pc_f, "pc_o": pc_o}
-    values |= {"i": i, "f": f, "g": g, "c1": c1, "o": o, "tanh_c1": tanh(c1), "h1": h1}
-    return {k: float(v) for k, v in values.items()}
+    values |= {"i": s.i_t, "f": s.f_t, "g": s.g_t, "c1": s.c_t, "o": s.o_t}
+    values |= {"tanh_c1": tanh(s.c_t), "h1": s.h_t}
+    return {k: float(np.squeeze(v)) for k, v in values.items()}
 
 
 def variant_outputs() -> dict[str, np.ndarray]:

@@ -15,7 +15,6 @@ import functools
 import numpy as np
 
 from rnnlab import gru, init
-from rnnlab.activations import sigmoid, tanh
 
 D, H = 1, 2
 X1 = 1.0
@@ -58,28 +57,24 @@ def h0() -> np.ndarray:
 def intermediates(reset_after: bool) -> dict[str, np.ndarray]:
     """Every quantity of the worked step, each of shape (H,).
 
-    Keys: ``a_r, r, a_z, z`` (the gates), ``u_n = W_in x + b_in``, ``rh`` (r ⊙ h, Cho
-    only), ``m`` (what is added to u_n before the reset: ``W_hn h + b_hn`` for torch,
-    ``W_hn (r ⊙ h) + b_hn`` for Cho), ``rm`` (r ⊙ m, torch only), ``a_n, n, h1``.
+    Keys: ``a_r, a_z`` (the gates' pre-activations), ``u_n = W_in x + b_in``, ``rh``
+    (r ⊙ h, Cho only), ``hn`` (W_hn h + b_hn, torch only), ``rec`` (the recurrent part of
+    the candidate's pre-activation: ``r ⊙ (W_hn h + b_hn)`` for torch, ``W_hn (r ⊙ h) +
+    b_hn`` for Cho) and ``a_n = u_n + rec``, which the chapter's tables spell out; then
+    from ``rnnlab.gru.step``: ``r, z, n, h1``.
     """
-    x, h = np.array([X1]), np.array(H0)
-    W_in, W_hn, b_hn = np.array(W_IN)[:, None], np.array(W_HN), np.array(B_HN)
-    a_r = np.array(W_IR) * X1
-    a_z = np.array(W_IZ) * X1
-    r, z = sigmoid(a_r), sigmoid(a_z)
-    u_n = W_in @ x  # b_in = 0
-    out = {"a_r": a_r, "r": r, "a_z": a_z, "z": z, "u_n": u_n}
+    p = params()
+    s = gru.step(x1() @ p["W_ih"].T + p["b_ih"], h0(), p, reset_after)
+    r, z, n, h1 = (value[0] for value in (s.r_t, s.z_t, s.n_t, s.h_t))
+    h, W_hn, b_hn = np.array(H0), np.array(W_HN), np.array(B_HN)
+    u_n = np.array(W_IN) * X1  # b_in = 0
+    out = {"a_r": np.array(W_IR) * X1, "r": r, "a_z": np.array(W_IZ) * X1, "z": z}
     if reset_after:  # torch, cuDNN: the reset gate scales W_hn h + b_hn
-        m = W_hn @ h + b_hn
-        out |= {"m": m, "rm": r * m}
-        a_n = u_n + r * m
+        hn = W_hn @ h + b_hn
+        out |= {"hn": hn, "rec": r * hn}
     else:  # Cho et al. 2014: the reset gate scales h before W_hn
-        rh = r * h
-        m = W_hn @ rh + b_hn
-        out |= {"rh": rh, "m": m}
-        a_n = u_n + m
-    n = tanh(a_n)
-    return out | {"a_n": a_n, "n": n, "h1": (1 - z) * n + z * h}
+        out |= {"rh": r * h, "rec": W_hn @ (r * h) + b_hn}
+    return out | {"u_n": u_n, "a_n": u_n + out["rec"], "n": n, "h1": h1}
 
 
 def parameter_count(family: str, D: int, H: int) -> int:
@@ -122,7 +117,7 @@ def numbers() -> dict[str, int | float | str]:
     for key in ("a_r", "r", "a_z", "z", "u_n"):
         out |= {f"gru_{key}_{k}": float(v) for k, v in enumerate(after[key], start=1)}
     for label, values in (("after", after), ("before", before)):
-        for key in ("rh", "m", "rm", "a_n", "n", "h1"):
+        for key in ("rh", "hn", "rec", "a_n", "n", "h1"):
             if key in values:
                 pairs = enumerate(values[key], start=1)
                 out |= {f"gru_{label}_{key}_{k}": float(v) for k, v in pairs}

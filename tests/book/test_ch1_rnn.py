@@ -39,12 +39,12 @@ def test_backward_steps_match_hand_arithmetic():
     d1 = (g1[0] * (1 - T1**2), g1[1] * 1.0)
     g0 = (0.5 * d1[0] - 0.5 * d1[1], d1[1])
     back2, back1 = ch1_rnn.backward_steps()
-    np.testing.assert_allclose(back2["g"], [1.0, -1.0])
+    np.testing.assert_allclose(back2["d_h"], [1.0, -1.0])
     np.testing.assert_allclose(back2["slope"], s2)
     np.testing.assert_allclose(back2["delta"], d2)
-    np.testing.assert_allclose(back1["g"], g1)
+    np.testing.assert_allclose(back1["d_h"], g1)
     np.testing.assert_allclose(back1["delta"], d1)
-    np.testing.assert_allclose(back1["g_prev"], g0)
+    np.testing.assert_allclose(back1["d_h_prev"], g0)
     assert round(g0[0], 4) == 0.2264 and round(g0[1], 4) == -0.2236
 
 
@@ -56,7 +56,7 @@ def test_worked_example_agrees_with_rnnlab_forward_backward_and_finite_differenc
     d_hs = np.zeros_like(hs)
     d_hs[-1] = W_hy  # L = y_T = W_hy h_T
     grads = rnn.backward(xs, p, d_hs, h0)
-    np.testing.assert_allclose(grads["h0"][0], ch1_rnn.backward_steps()[1]["g_prev"])
+    np.testing.assert_allclose(grads["h0"][0], ch1_rnn.backward_steps()[1]["d_h_prev"])
     numeric = numerical_gradient(lambda: float((W_hy @ rnn.forward(xs, p, h0)[1][0])[0]), h0)
     np.testing.assert_allclose(grads["h0"], numeric, atol=1e-8)
     n = ch1_rnn.numbers()

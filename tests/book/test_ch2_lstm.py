@@ -33,7 +33,7 @@ def test_worked_steps_match_hand_arithmetic():
         (step1, Z1, (I1, F1, G1, O1), C1, H1),
         (step2, Z2, (I2, F2, G2, O2), C2, H2),
     ):
-        np.testing.assert_allclose([step[k][0] for k in ("z_i", "z_f", "z_g", "z_o")], z)
+        np.testing.assert_allclose([step[k][0] for k in ("a_i", "a_f", "a_g", "a_o")], z)
         np.testing.assert_allclose([step[k][0] for k in "ifgo"], gates)
         np.testing.assert_allclose([step["c"][0], step["h"][0]], [c, h])
         assert step["tanh_c"][0] == pytest.approx(math.tanh(c))
@@ -139,10 +139,10 @@ def test_numbers_are_plain_prefixed_values_with_the_hand_computed_entries():
     assert (n["lstm_t1_i"], n["lstm_t1_f"], n["lstm_t1_c"], n["lstm_t1_h"]) == pytest.approx(
         (I1, F1, C1, H1)
     )
-    assert (n["lstm_t2_zf"], n["lstm_t2_g"], n["lstm_t2_c"], n["lstm_t2_h"]) == pytest.approx(
+    assert (n["lstm_t2_af"], n["lstm_t2_g"], n["lstm_t2_c"], n["lstm_t2_h"]) == pytest.approx(
         (Z2[1], 0.0, C2, H2)
     )
-    assert (n["lstm_t2_zf_x"], n["lstm_t2_zf_h"]) == pytest.approx((-0.5, H1))
+    assert (n["lstm_t2_af_x"], n["lstm_t2_af_h"]) == pytest.approx((-0.5, H1))
     assert n["lstm_path_change_mid"] == pytest.approx(n["lstm_path_prod_mid"], rel=1e-8)
     assert n["lstm_torch_weight_ih_l0"] == "(16, 3)" and n["lstm_torch_bias_ih_l0"] == "(16,)"
     assert n["lstm_torch_bound"] == 0.5  # 1 / sqrt(4)

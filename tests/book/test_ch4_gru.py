@@ -33,9 +33,9 @@ def test_gates_are_the_same_in_both_conventions():
 def test_torch_convention_by_hand():
     step = ch4.intermediates(reset_after=True)
     # W_hn h_0 + b_hn = (0*1 + 1*0 + 0.5, -1*1 + 0*0 + 0) = (0.5, -1)
-    np.testing.assert_allclose(step["m"], (0.5, -1.0), rtol=0, atol=0)
-    rm = (0.5 * 0.5, R[1] * -1.0)  # (0.25, -σ(1))
-    np.testing.assert_allclose(step["rm"], rm, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(step["hn"], (0.5, -1.0), rtol=0, atol=0)
+    rm = (0.5 * 0.5, R[1] * -1.0)  # r ⊙ (W_hn h_0 + b_hn) = (0.25, -σ(1))
+    np.testing.assert_allclose(step["rec"], rm, rtol=0, atol=1e-15)
     n = (math.tanh(0.0 + rm[0]), math.tanh(0.5 + rm[1]))  # tanh(0.25), tanh(0.5 - σ(1))
     np.testing.assert_allclose(step["n"], n, rtol=0, atol=1e-15)
     h1 = ((1 - Z[0]) * n[0] + Z[0] * 1.0, (1 - Z[1]) * n[1] + Z[1] * 0.0)
@@ -47,7 +47,7 @@ def test_cho_convention_by_hand():
     step = ch4.intermediates(reset_after=False)
     np.testing.assert_allclose(step["rh"], (0.5, 0.0), rtol=0, atol=0)  # r ⊙ h_0
     # W_hn (r ⊙ h_0) + b_hn = (0*0.5 + 1*0 + 0.5, -1*0.5 + 0*0 + 0) = (0.5, -0.5)
-    np.testing.assert_allclose(step["m"], (0.5, -0.5), rtol=0, atol=0)
+    np.testing.assert_allclose(step["rec"], (0.5, -0.5), rtol=0, atol=0)
     np.testing.assert_allclose(step["a_n"], (0.5, 0.0), rtol=0, atol=0)  # (0 + 0.5, 0.5 - 0.5)
     n = (math.tanh(0.5), 0.0)  # tanh(0) = 0
     np.testing.assert_allclose(step["n"], n, rtol=0, atol=1e-15)

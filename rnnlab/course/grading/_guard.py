@@ -3,7 +3,7 @@
 A graded function that just calls ``rnnlab.lstm.cell`` would pass every check, so while
 the student's code runs every function of rnnlab's model modules (``rnn``, ``lstm``,
 ``variants``, ``gru``, ``attention``, the data pipeline, the torch bridge, and their
-private helpers such as ``rnnlab.lstm._step``) has its code swapped for a stub that
+private helpers such as ``rnnlab.lstm._run``) has its code swapped for a stub that
 raises :class:`ReferenceUsedError`. Swapping ``__code__`` rather than the module attribute
 also catches names bound earlier (``from rnnlab.lstm import cell``). Everything is put
 back when the student's function returns or raises.

@@ -91,28 +91,31 @@ def compare(got, expected, what: str, labels: str = "", exact_dtype=False) -> Mi
     if not isinstance(got, np.ndarray):
         return Mismatch(Kind.NOT_AN_ARRAY, got=describe(got), **found)
     found.update(got_shape=got.shape, got_dtype=str(got.dtype))
-    integral = expected.dtype.kind in "iu"
-    if (got.dtype.kind in "iu") != integral or got.dtype.kind not in "iuf":
-        return Mismatch(Kind.NUMBER_KIND, **found)
-    if got.shape != expected.shape:
-        return Mismatch(_shape_kind(got.shape, expected.shape), **found)
-    less_precise = got.dtype.itemsize < expected.dtype.itemsize
-    if not integral and got.dtype != expected.dtype and (exact_dtype or less_precise):
-        return Mismatch(Kind.DTYPE, **found)
+    kind = _form_kind(got, expected, exact_dtype)
+    if kind is not None:
+        return Mismatch(kind, **found)
     if close(got, expected):
         return None
-    if not integral and not np.all(np.isfinite(got)):
+    if expected.dtype.kind not in "iu" and not np.all(np.isfinite(got)):
         return Mismatch(Kind.NOT_FINITE, **found)
     difference = np.abs(got.astype(np.float64) - expected.astype(np.float64))
     at = np.unravel_index(np.argmax(difference), difference.shape)
-    return Mismatch(
-        Kind.VALUES,
-        largest=float(difference[at]),
-        at=tuple(map(int, at)),
-        expected_value=float(expected[at]),
-        got_value=float(got[at]),
-        **found,
-    )
+    numbers = dict(largest=float(difference[at]), at=tuple(map(int, at)))
+    numbers.update(expected_value=float(expected[at]), got_value=float(got[at]))
+    return Mismatch(Kind.VALUES, **numbers, **found)
+
+
+def _form_kind(got: np.ndarray, expected: np.ndarray, exact_dtype: bool) -> Kind | None:
+    """What is wrong with the form of ``got`` (kind of number, shape, dtype), if anything."""
+    integral = expected.dtype.kind in "iu"
+    if (got.dtype.kind in "iu") != integral or got.dtype.kind not in "iuf":
+        return Kind.NUMBER_KIND
+    if got.shape != expected.shape:
+        return _shape_kind(got.shape, expected.shape)
+    less_precise = got.dtype.itemsize < expected.dtype.itemsize
+    if not integral and got.dtype != expected.dtype and (exact_dtype or less_precise):
+        return Kind.DTYPE
+    return None
 
 
 def _compare_lists(got, expected: list, what: str) -> Mismatch | None:

@@ -12,6 +12,8 @@ known mistake, a forward that equals that mistake run over time passes, so that 
 mistake in the cell, which the cell's own test charges, is not charged twice.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 
 from rnnlab.course.grading import _core, _runner
@@ -123,22 +125,28 @@ def _forward_parts(family, result, expected_hs, expected_final, why_hs=None) -> 
 
 def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
     """Why the student's ``hs`` differs: the first step, or how the state is carried."""
-    name = _core.name_of(fn)
     expected, _ = family.forward(xs, state0, params, options)
     zeros = tuple(np.zeros_like(expected[0]) for _ in family.state)
     start = zeros if state0 is None else state0
     t = next(t for t in range(len(xs)) if not _core.close(hs[t], expected[t]))
     if state0 is None and not _core.close(hs[0], family.cell(xs[0], start, params, options)[0]):
         return f"with state0=None start from zeros {family.state_text}, each of shape (B, H)"
+    found = _core.first_match(hs, _loop_mistakes(family, options, xs, (state0, start), params))
+    if found:
+        return found
+    if t > 0:
+        return (
+            f"hs[0..{t - 1}] are right but hs[{t}] differs: step {t} must start from the "
+            f"state {family.state_text} that step {t - 1} produced"
+        )
+    return _first_step(fn, family, options, xs[0], start, params)
 
-    def each_from_start():
-        return np.stack([family.cell(x, start, params, options)[0] for x in xs])
 
-    def shifted():
-        return np.concatenate([start[0][None], expected[:-1]])
-
-    def reversed_time():
-        return family.forward(xs[::-1], state0, params, options)[0][::-1]
+def _loop_mistakes(family, options, xs, states, params) -> list[tuple[str, Callable]]:
+    """The usual mistakes of a loop over time, each as the hs it gives; ``states`` is
+    (state0 as given, the state the loop starts from)."""
+    state0, start = states
+    expected, _ = family.forward(xs, state0, params, options)
 
     def cell_states():
         state, cs = start, []
@@ -147,31 +155,29 @@ def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
             cs.append(state[1])
         return np.stack(cs)
 
-    found = _core.first_match(
-        hs,
-        [
-            (
-                "every step starts from state0: carry the state from one step to the next",
-                each_from_start,
-            ),
-            (
-                "hs[t] holds the state *before* step t: store the new state after each step",
-                shifted,
-            ),
-            ("your steps run backwards in time: go from t = 0 to T - 1", reversed_time),
-            (
-                "hs[t] holds c_t, the cell state: hs holds the outputs h_t = o_t ⊙ tanh(c_t)",
-                cell_states if len(family.state) == 2 else lambda: None,
-            ),
-        ],
-    )
-    if found:
-        return found
-    if t > 0:
-        return (
-            f"hs[0..{t - 1}] are right but hs[{t}] differs: step {t} must start from the "
-            f"state {family.state_text} that step {t - 1} produced"
-        )
+    return [
+        (
+            "every step starts from state0: carry the state from one step to the next",
+            lambda: np.stack([family.cell(x, start, params, options)[0] for x in xs]),
+        ),
+        (
+            "hs[t] holds the state *before* step t: store the new state after each step",
+            lambda: np.concatenate([start[0][None], expected[:-1]]),
+        ),
+        (
+            "your steps run backwards in time: go from t = 0 to T - 1",
+            lambda: family.forward(xs[::-1], state0, params, options)[0][::-1],
+        ),
+        (
+            "hs[t] holds c_t, the cell state: hs holds the outputs h_t = o_t ⊙ tanh(c_t)",
+            cell_states if len(family.state) == 2 else lambda: None,
+        ),
+    ]
+
+
+def _first_step(fn, family, options, x, start, params) -> str:
+    """The first step is wrong: the student's forward run on one step, diagnosed as a cell."""
+    name = _core.name_of(fn)
 
     def one_step(x, state, p):
         result = _core.call(
@@ -182,6 +188,6 @@ def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
             raise AssertionError(got)
         return got
 
-    got = Student(one_step)(xs[0], start, params)
-    inner = got and diagnose_cell(Student(one_step), family, options, xs[0], start, params, got)
+    got = Student(one_step)(x, start, params)
+    inner = got and diagnose_cell(Student(one_step), family, options, x, start, params, got)
     return "the first step already differs from one cell step" + (f": {inner}" if inner else "")

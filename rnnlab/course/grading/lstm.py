@@ -77,10 +77,10 @@ def _on_the_other_activation(gate: str) -> _recurrent.Step:
 
     def step(x, state, p):
         h, c = state
-        z = x @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
+        a_t = x @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
         act = {name: np.tanh if name == "g" else sigmoid for name in "ifgo"}
         act[gate] = sigmoid if gate == "g" else np.tanh
-        blocks = zip("ifgo", np.split(z, 4, axis=1), strict=True)  # each (B, H)
+        blocks = zip("ifgo", np.split(a_t, 4, axis=1), strict=True)  # each (B, H)
         i, f, g, o = (act[name](block) for name, block in blocks)
         c = f * c + i * g
         return o * np.tanh(c), c
