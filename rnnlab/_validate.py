@@ -124,6 +124,17 @@ def step_input(x, name: str = "x") -> np.ndarray:
     return check_shape(as_float_array(x, name), name, (("B", None), ("D", None)))
 
 
+def _wrong_state(value, name: str, parts: str, sizes) -> None:
+    length = len(value) if isinstance(value, tuple | list) else "not a tuple"
+    shapes = ", ".join(
+        f"{part} (B, {label})" for part, (label, _) in zip(parts, sizes, strict=True)
+    )
+    raise ValueError(
+        f"{name} must be a tuple ({', '.join(parts)}) with {shapes}; "
+        f"got {type(value).__name__} ({length})"
+    )
+
+
 def states(
     value,
     name: str,
@@ -142,14 +153,7 @@ def states(
     if value is None:
         value = ()
     elif not isinstance(value, tuple | list) or not required <= len(value) <= len(parts):
-        length = len(value) if isinstance(value, tuple | list) else "not a tuple"
-        shapes = ", ".join(
-            f"{part} (B, {label})" for part, (label, _) in zip(parts, sizes, strict=True)
-        )
-        raise ValueError(
-            f"{name} must be a tuple ({', '.join(parts)}) with {shapes}; "
-            f"got {type(value).__name__} ({length})"
-        )
+        _wrong_state(value, name, parts, sizes)
     value = tuple(value) + (None,) * (len(parts) - len(value))
     return tuple(
         state(v, f"{name}[{k}] ({parts[k]})", batch, size, dtype, label)

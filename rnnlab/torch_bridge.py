@@ -93,14 +93,21 @@ def run(family: str, xs, params: dict | list[dict], state0=None, nonlinearity: s
             f"state0 is only supported for a single layer; got a stack of {module.num_layers}"
         )
     dtype = next(module.parameters()).dtype
-
-    def as_state(s):
-        return torch.as_tensor(np.asarray(s), dtype=dtype)[None]  # (1, B, H)
-
-    if state0 is not None:
-        state0 = tuple(map(as_state, state0)) if family == "lstm" else as_state(state0)
     with torch.no_grad():
-        out, final = module(torch.as_tensor(np.asarray(xs), dtype=dtype), state0)
+        xs = torch.as_tensor(np.asarray(xs), dtype=dtype)
+        out, final = module(xs, _torch_state(family, state0, dtype))
     if family == "lstm":
         return out.numpy(), (final[0][-1].numpy(), final[1][-1].numpy())
     return out.numpy(), final[-1].numpy()
+
+
+def _torch_state(family: str, state0, dtype):
+    """rnnlab's ``state0`` (``h`` or ``(h, c)``, each (B, H)) as torch takes it, (1, B, H)."""
+    import torch
+
+    def as_state(s):
+        return torch.as_tensor(np.asarray(s), dtype=dtype)[None]
+
+    if state0 is None:
+        return None
+    return tuple(map(as_state, state0)) if family == "lstm" else as_state(state0)

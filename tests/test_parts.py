@@ -143,3 +143,14 @@ def test_one_module_name_says_check():
     # "check"; only the self-check's module keeps the word
     modules = [p.relative_to(PACKAGE) for p in PACKAGE.rglob("*.py")]
     assert [str(m) for m in modules if "check" in m.stem] == ["course/selfcheck.py"]
+
+
+def test_every_function_of_the_models_is_at_most_25_lines():
+    files, _ = PARTS["models"]
+    long = [
+        f"{file.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for file in files
+        for node in ast.walk(ast.parse(file.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 25
+    ]
+    assert long == []
