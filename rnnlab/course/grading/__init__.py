@@ -7,17 +7,18 @@ shape, or which term or gate is off. On success it prints one line. ``hidden=Tru
 the hidden tests' cases (other seeds and shapes) and prints nothing.
 
 One module per exercise: ``pipeline`` (ex00), ``rnn`` (ex01), ``lstm`` (ex02),
-``variants`` (ex03), ``gru`` (ex04), ``attention`` (ex05); the shared code is in
-``_core`` (cases, calling, comparing, messages), ``_guard`` (the reference switched off)
-and ``_recurrent`` (cells and loops over time, and their diagnoses).
+``variants`` (ex03), ``gru`` (ex04), ``attention`` and ``attend`` (ex05: the scores; the
+softmax and attend); the shared code is in ``_core`` (cases, calling the student's
+function), ``_mismatch`` (a comparison as data), ``_words`` (its sentence), ``_runner``
+(call, compare, diagnose, report), ``_guard`` (the reference switched off),
+``_recurrent`` and ``_sequence`` (cells and loops over time, and their diagnoses).
 """
 
+from rnnlab.course.grading.attend import check_attend, check_masked_softmax
 from rnnlab.course.grading.attention import (
     check_additive_score,
-    check_attend,
     check_dot_score,
     check_general_score,
-    check_masked_softmax,
     check_scaled_dot_score,
 )
 from rnnlab.course.grading.gru import check_gru_cell, check_gru_forward
