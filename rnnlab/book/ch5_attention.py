@@ -130,6 +130,8 @@ def field_accuracy(guesses: list[str], isos: list[str]) -> dict[str, float]:
 
 def model_numbers() -> dict:
     """The trained date models (with and without attention): sizes, accuracies, examples."""
+    import torch
+
     from rnnlab.book import seq2seq
 
     trained, plain = seq2seq.train(), seq2seq.train(kind=None)
@@ -138,6 +140,7 @@ def model_numbers() -> dict:
     exact, chars = seq2seq.accuracy(model, task, task.test)
     exact_plain, chars_plain = seq2seq.accuracy(plain.model, task, task.test)
     out = {
+        "att_torch_version": torch.__version__,  # the torch the chapter's claims were run on
         "att_date_n_train": len(task.train),
         "att_date_n_test": len(task.test),
         "att_date_n_source": len(task.source),
