@@ -140,7 +140,7 @@ def model_numbers() -> dict:
     exact, chars = seq2seq.accuracy(model, task, task.test)
     exact_plain, chars_plain = seq2seq.accuracy(plain.model, task, task.test)
     out = {
-        "att_torch_version": torch.__version__,  # the torch the chapter's claims were run on
+        "att_torch_version": str(torch.__version__),  # the torch the chapter ran on
         "att_date_n_train": len(task.train),
         "att_date_n_test": len(task.test),
         "att_date_n_source": len(task.source),
