@@ -39,12 +39,12 @@ def _prepare(x: np.ndarray, params, h, name: str) -> tuple[Params, np.ndarray]:
 
 def _blocks(p: Params) -> tuple[np.ndarray, ...]:
     """``W_hr, W_hz, W_hn`` (H, H) and ``b_hr, b_hz, b_hn`` (H,): the blocks of W_hh, b_hh."""
-    return (*np.split(p["W_hh"], 3), *np.split(p["b_hh"], 3))
+    return (*p["W_hh"].reshape(3, -1, p["W_hh"].shape[1]), *_unroll.blocks(p["b_hh"], 3))
 
 
 def step(u_t: np.ndarray, h_prev: np.ndarray, p: Params, reset_after: bool = True) -> Step:
     """One step: ``u_t = W_ih x_t + b_ih`` (B, 3H) and ``h_prev`` (B, H)."""
-    u_r, u_z, u_n = np.split(u_t, 3, axis=1)
+    u_r, u_z, u_n = _unroll.blocks(u_t, 3)
     W_hr, W_hz, W_hn, b_hr, b_hz, b_hn = _blocks(p)
     r_t = sigmoid(u_r + h_prev @ W_hr.T + b_hr)
     z_t = sigmoid(u_z + h_prev @ W_hz.T + b_hz)

@@ -42,7 +42,7 @@ def _prepare(x: np.ndarray, params, state, name: str) -> tuple[Params, np.ndarra
 def step(u_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: Params) -> Step:
     """One step: ``u_t = W_ih x_t + b_ih`` (B, 4H), ``h_prev`` and ``c_prev`` (B, H)."""
     a_t = u_t + h_prev @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
-    a_i, a_f, a_g, a_o = np.split(a_t, 4, axis=1)  # torch's order: i, f, g, o
+    a_i, a_f, a_g, a_o = _unroll.blocks(a_t, 4)  # torch's order: i, f, g, o
     i_t = sigmoid(a_i)
     f_t = sigmoid(a_f)
     g_t = tanh(a_g)
@@ -71,10 +71,13 @@ def _run(xs: np.ndarray, p: Params, h_t: np.ndarray, c_t: np.ndarray) -> list[St
 def forward(xs, params: Params, state0: State | None = None):
     """Run ``xs (T, B, D)``; returns ``hs (T, B, H)`` and the final ``(h_T, c_T)``."""
     xs = _validate.sequence(xs)
-    p, h0, c0 = _prepare(xs, params, state0, "state0")
-    steps = _run(xs, p, h0, c0)
-    hs = np.stack([s.h_t for s in steps])
-    return hs, steps[-1][:2]
+    p, h_t, c_t = _prepare(xs, params, state0, "state0")
+    us = _unroll.input_projection(xs, p["W_ih"], p["b_ih"])  # (T, B, 4H): every u_t
+    hs = np.empty(xs.shape[:2] + h_t.shape[1:], dtype=xs.dtype)  # (T, B, H)
+    for t, u_t in enumerate(us):
+        h_t, c_t, *_ = step(u_t, h_t, c_t, p)
+        hs[t] = h_t
+    return hs, (h_t, c_t)
 
 
 def step_backward(s: Step, c_prev: np.ndarray, d_h: np.ndarray, d_c: np.ndarray):

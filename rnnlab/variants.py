@@ -66,7 +66,7 @@ def step(u_t: np.ndarray, state: tuple, p: Params, v: Variant) -> Step:
     without them are ones."""
     h_prev, c_prev = state[:2]
     a_t = u_t + h_prev @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
-    a_i, a_f, a_g, a_o = np.split(a_t, 4, axis=1)
+    a_i, a_f, a_g, a_o = _unroll.blocks(a_t, 4)
     if v.gate_recurrence:  # FGR: the previous gates γ_{t-1} = [i, f, o] feed i, f and o
         a_i, a_f, a_o = _plus_gate_recurrence((a_i, a_f, a_o), state[2], p)
     one = np.ones_like(c_prev)
@@ -89,7 +89,7 @@ def next_state(s: Step, v: Variant) -> tuple:
 
 def _plus_gate_recurrence(blocks: tuple, gamma: np.ndarray, p: Params) -> list[np.ndarray]:
     """FGR: the pre-activations of i, f and o (B, H) each, plus their parts of W_gg γ_{t-1}."""
-    terms = np.split(gamma @ p["W_gg"].T, 3, axis=1)
+    terms = _unroll.blocks(gamma @ p["W_gg"].T, 3)
     return [block + term for block, term in zip(blocks, terms, strict=True)]
 
 
