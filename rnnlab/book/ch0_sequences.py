@@ -18,6 +18,7 @@ D = 2  # embedding size: tiny, so every vector can be read
 H = 3  # hidden size of the recurrent layer used to show "last step" versus "every step"
 FF_D, FF_H = 100, 128  # a realistic word-vector size and hidden size for the counts
 FF_LENGTHS = (10, 100, 1000)
+EXTRA_REVIEW = "Great!"  # the fourth review of the exercise "Shapes by hand"
 
 
 @cache
@@ -66,6 +67,48 @@ def recurrent_params(D: int = FF_D, H: int = FF_H) -> int:
     return H * D + H * H + 2 * H
 
 
+def with_review(extra: str = EXTRA_REVIEW) -> dict:
+    """The exercise's batch: :data:`SENTENCES` and ``extra``, through tokens, a vocabulary
+    built anew, and padding. Returns ``padded (T, B)``, ``lengths (B,)``, ``vocab``,
+    ``new`` (the tokens the vocabulary gains) and ``moved`` (the tokens whose id changes)."""
+    tokens = [data.tokenize(s) for s in (*SENTENCES, extra)]
+    vocab = data.Vocabulary.build(tokens)
+    padded, lengths = data.pad([vocab.encode(t) for t in tokens])
+    before = pipeline()["vocab"].stoi
+    new = [token for token in vocab.stoi if token not in before]
+    moved = [token for token, i in before.items() if vocab.stoi[token] != i]
+    return {"padded": padded, "lengths": lengths, "vocab": vocab, "new": new, "moved": moved}
+
+
+def dense_overtakes(D: int, H: int) -> int:
+    """The smallest length T at which a dense first layer over T·D inputs has more
+    parameters than a recurrent layer of the same hidden size."""
+    T = 1
+    while feedforward_params(T, D, H) <= recurrent_params(D, H):
+        T += 1
+    return T
+
+
+def exercise_numbers() -> dict[str, int | float | str]:
+    """The values the solutions of the chapter's exercises cite."""
+    extra = with_review()
+    T, B = extra["padded"].shape
+    stoi = extra["vocab"].stoi
+    return {
+        "seq_ex_review": EXTRA_REVIEW,
+        "seq_ex_T": T,
+        "seq_ex_B": B,
+        "seq_ex_column": bracketed(extra["padded"][:, B - 1]),
+        "seq_ex_new": ", ".join(extra["new"]),
+        "seq_ex_n_moved": len(extra["moved"]),
+        "seq_ex_bang_before": pipeline()["vocab"].stoi["!"],
+        "seq_ex_bang_after": stoi["!"],
+        "seq_ex_V": len(extra["vocab"]),
+        "seq_ex_dense_T": dense_overtakes(FF_D, FF_H),
+        "seq_ex_dense_T_equal": dense_overtakes(FF_H, FF_H),  # D = H: the same for any H
+    }
+
+
 def numbers() -> dict[str, int | float | str]:
     """Every value the chapter cites, as plain ``int``, ``float`` or ``str``."""
     p = pipeline()
@@ -100,4 +143,4 @@ def numbers() -> dict[str, int | float | str]:
     for k, length in enumerate(FF_LENGTHS, start=1):
         out[f"seq_ff_T_{k}"] = length
         out[f"seq_ff_params_{k}"] = feedforward_params(length)
-    return out
+    return out | exercise_numbers()

@@ -101,6 +101,46 @@ def gradient_norms(s: float, input_scale: float) -> np.ndarray:
     return np.array(norms)
 
 
+def loss_gradients(xs: np.ndarray) -> dict[str, np.ndarray]:
+    """``rnn.backward`` of the worked example's loss L = y_T for the inputs ``xs``: only the
+    last output enters L, so the gradient given for h_T is W_hy and the others are zero."""
+    d_hs = np.zeros(xs.shape[:2] + (params()["W_hh"].shape[0],))
+    d_hs[-1, 0] = output_params()["W_hy"][0]
+    return rnn.backward(xs, params(), d_hs, inputs()[1])
+
+
+VANISH_GRID = 0.05  # the step of the scales vanishing_ends tries
+VANISH_SCALES = np.arange(1.0, 4.0, VANISH_GRID)
+
+
+def vanishing_ends(input_scale: float) -> float:
+    """The smallest scale s of :data:`VANISH_SCALES` for which the gradient norm at
+    distance T is at least 1: the gradient no longer vanishes over the whole sequence."""
+    ends = next(s for s in VANISH_SCALES if gradient_norms(round(s, 2), input_scale)[-1] >= 1)
+    return round(float(ends), 2)
+
+
+def exercise_numbers() -> dict[str, int | float | str]:
+    """The values the solutions of the chapter's exercises cite."""
+    xs, h0 = inputs()
+    swapped = xs[::-1].copy()  # x_1 and x_2 exchanged
+    hs, _ = rnn.forward(swapped, params(), h0)
+    a1 = swapped[0, 0] @ params()["W_ih"].T + params()["b_ih"] + params()["b_hh"]  # h_0 = 0
+    grads = loss_gradients(xs)
+    return {
+        "rnn_ex_swap_a1": bracketed(a1),
+        "rnn_ex_swap_h1": bracketed(hs[0, 0]),
+        "rnn_ex_swap_h2": bracketed(hs[1, 0]),
+        "rnn_ex_swap_dh0": bracketed(loss_gradients(swapped)["h0"][0]),
+        "rnn_ex_dWih": bracketed(grads["W_ih"]),
+        "rnn_ex_db": bracketed(grads["b_ih"]),
+        "rnn_ex_vanish_s": vanishing_ends(1.0),
+        "rnn_ex_vanish_s_small": vanishing_ends(0.5),
+        "rnn_ex_vanish_small_scale": 0.5,
+        "rnn_ex_vanish_grid": VANISH_GRID,
+    }
+
+
 def _flat(prefix: str, vector: np.ndarray, out: dict) -> None:
     for j, value in enumerate(np.ravel(vector), start=1):
         out[f"{prefix}{j}"] = float(value)
@@ -133,4 +173,5 @@ def numbers() -> dict[str, int | float | str]:
         for which, s in (("low", S_LOW), ("high", S_HIGH), ("big", S_BIG)):
             out[f"rnn_grad_{tag}_{which}"] = float(gradient_norms(s, scale)[GRAD_K])
     out["rnn_grad_input_big_T"] = float(gradient_norms(S_BIG, 1.0)[GRAD_T])
+    out |= exercise_numbers()
     return out

@@ -169,6 +169,52 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
+def swapped_steps() -> list[lstm.Step]:
+    """The worked example's two steps with x_1 and x_2 exchanged, by ``rnnlab.lstm.step``."""
+    p = params()
+    xs, (h, c) = inputs()
+    steps = []
+    for x in xs[::-1]:
+        steps.append(lstm.step(x @ p["W_ih"].T + p["b_ih"], h, c, p))
+        h, c = steps[-1].h_t, steps[-1].c_t
+    return steps
+
+
+def other_roads(bias: float = 2.0, seed: int = 5, eps: float = 1e-4) -> tuple[float, float]:
+    """The path of :func:`path_setup` with a random ``W_hh``: (∂c_T/∂c_0 by a small change
+    ``eps`` of c_0, the product of the run's forget gates)."""
+    xs, p = path_setup(bias)
+    p = {**p, "W_hh": init.lstm(1, 1, seed=seed)["W_hh"]}
+    h0, c0 = np.zeros((1, 1)), np.zeros((1, 1))
+    _, (_, c_T) = lstm.forward(xs, p, (h0, c0))
+    _, (_, c_T_moved) = lstm.forward(xs, p, (h0, c0 + eps))
+    f_product, h, c = 1.0, h0, c0
+    for x in xs:
+        s = lstm.step(x @ p["W_ih"].T + p["b_ih"], h, c, p)
+        f_product, h, c = f_product * float(s.f_t[0, 0]), s.h_t, s.c_t
+    return float((c_T_moved - c_T)[0, 0] / eps), f_product
+
+
+def exercise_numbers() -> dict[str, int | float | str]:
+    """The values the solutions of the chapter's exercises cite."""
+    out: dict[str, int | float | str] = {}
+    half = []
+    for t, s in enumerate(swapped_steps(), start=1):
+        for gate in "ifgo":
+            value = float(getattr(s, f"{gate}_t")[0, 0])
+            out[f"lstm_ex_swap_{gate}{t}"] = value
+            half += [f"{gate}_{t}"] if value == 0.5 else []
+        out |= {f"lstm_ex_swap_c{t}": float(s.c_t[0, 0]), f"lstm_ex_swap_h{t}": float(s.h_t[0, 0])}
+    out["lstm_ex_swap_half"] = " and ".join(half)
+    change, product = other_roads()
+    out |= {"lstm_ex_roads_change": change, "lstm_ex_roads_product": product}
+    D, H = TORCH_SIZES["D"], TORCH_SIZES["H"]
+    counts = {"lstm": 4, "gru": 3, "rnn": 1}  # blocks of weights, each H (D + H + 2)
+    out |= {f"lstm_ex_count_{k}": g * H * (D + H + 2) for k, g in counts.items()}
+    out["lstm_ex_count_two_layers"] = 4 * H * (D + H + 2) + 4 * H * (H + H + 2)
+    return out
+
+
 def numbers() -> dict[str, int | float | str]:
     """Every value the chapter cites, as plain ``int``, ``float`` or ``str``."""
     p = params()
@@ -215,7 +261,7 @@ def numbers() -> dict[str, int | float | str]:
     out["lstm_agree"] = _agreed(worked_vs_torch(), ex["diff"], stacked["diff"])
 
     out |= adding_numbers()
-    return out
+    return out | exercise_numbers()
 
 
 def adding_numbers() -> dict[str, int | float | str]:

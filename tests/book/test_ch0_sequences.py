@@ -70,3 +70,17 @@ def test_numbers_are_plain_deterministic_and_follow_the_short_review():
     assert (n["seq_n_real"], n["seq_n_slots"]) == (5 + 2 + 3, 5 * 3)
     assert n["seq_b2_ids"] == "[7, 2]" and n["seq_b2_padded"] == "[7, 2, 0, 0, 0]"
     assert n["seq_b2_pad_vector"] == "[0, 0]"
+
+
+def test_the_exercise_solutions_follow_from_the_pipeline_and_the_counts():
+    n = ch0_sequences.exercise_numbers()
+    assert (n["seq_ex_T"], n["seq_ex_B"]) == (5, 4)  # "I loved this film." is the longest
+    assert n["seq_ex_column"] == "[11, 3, 0, 0, 0]"  # great, !, then padding
+    assert n["seq_ex_new"] == "great" and n["seq_ex_V"] == 12
+    # "!" now occurs twice, like "."; ties keep the order of first appearance
+    assert (n["seq_ex_bang_before"], n["seq_ex_bang_after"]) == (10, 3)
+    assert n["seq_ex_n_moved"] == 8  # i, loved, this, film, boring, not, bad and "!"
+    # T D H + H > H D + H^2 + 2H  <=>  T > 1 + (H + 1) / D
+    assert n["seq_ex_dense_T"] == 3  # 1 + 129 / 100 = 2.29
+    for size in (2, 16, 128, 1024):  # D = H: T > 2 + 1 / H, so T = 3 for every size
+        assert ch0_sequences.dense_overtakes(size, size) == n["seq_ex_dense_T_equal"] == 3

@@ -110,3 +110,21 @@ def test_saturation_only_shrinks_the_gradient_and_the_chain_matches_rnn_backward
     n = ch1_rnn.numbers()
     assert n["rnn_grad_input_low"] < 0.9**20 / 100  # much faster than s^k
     assert n["rnn_grad_input_big_T"] > 1e3  # s = 3 still explodes, even with saturation
+
+
+def test_the_exercise_solutions_agree_with_a_hand_computation_and_the_table():
+    n = ch1_rnn.exercise_numbers()
+    # swapped inputs: a_1 = W_ih [0, 1] + b = (0, -0.5) + (0, -0.5) = (0, -1)
+    assert n["rnn_ex_swap_a1"] == "[0, -1]"
+    assert n["rnn_ex_swap_h1"] == f"[0, {np.tanh(-1.0):g}]"
+    # dW_ih has the columns delta_1 and delta_2 (x_1 = e_1, x_2 = e_2); db their sum
+    back2, back1 = ch1_rnn.backward_steps()
+    grads = ch1_rnn.loss_gradients(ch1_rnn.inputs()[0])
+    np.testing.assert_allclose(grads["W_ih"], np.stack([back1["delta"], back2["delta"]], 1))
+    np.testing.assert_allclose(grads["b_ih"], back1["delta"] + back2["delta"])
+    np.testing.assert_allclose(grads["b_hh"], grads["b_ih"])
+    # the scale where the gradient stops vanishing: above 1, and lower with weaker inputs
+    s, s_small = n["rnn_ex_vanish_s"], n["rnn_ex_vanish_s_small"]
+    assert 1 < s_small < s
+    assert ch1_rnn.gradient_norms(s, 1.0)[-1] >= 1
+    assert ch1_rnn.gradient_norms(round(s - ch1_rnn.VANISH_GRID, 2), 1.0)[-1] < 1

@@ -155,3 +155,33 @@ def test_the_cited_agreement_bound_is_checked():
     assert ch2_lstm._agreed(1e-16, 0.0) == ch2_lstm.AGREE
     with pytest.raises(RuntimeError, match="rnnlab and torch differ"):
         ch2_lstm._agreed(1e-16, 1e-6)
+
+
+def test_the_exercise_solutions_agree_with_a_hand_computation():
+    n = ch2_lstm.exercise_numbers()
+    # x_1 = [0, 1] first: g_1 = tanh(W_ig x_1) = tanh(0) = 0, nothing is written
+    assert (n["lstm_ex_swap_g1"], n["lstm_ex_swap_c1"], n["lstm_ex_swap_h1"]) == (0, 0, 0)
+    # x_2 = [1, 0]: a^i = a^o = 0, so i_2 = o_2 = 1/2; g_2 = tanh(1); c_2 = tanh(1) / 2
+    assert n["lstm_ex_swap_half"] == "i_2 and o_2"
+    assert n["lstm_ex_swap_c2"] == pytest.approx(math.tanh(1) / 2)
+    assert n["lstm_ex_swap_h2"] == pytest.approx(0.5 * math.tanh(math.tanh(1) / 2))
+    # the other roads take from the cell path here (the prose says so)
+    assert 0 < n["lstm_ex_roads_change"] < n["lstm_ex_roads_product"]
+    # 4H(D + H + 2) with D = 3, H = 4, and a second layer of input size H
+    assert n["lstm_ex_count_lstm"] == 144 and n["lstm_ex_count_two_layers"] == 144 + 160
+    assert (n["lstm_ex_count_gru"], n["lstm_ex_count_rnn"]) == (108, 36)
+
+
+@pytest.mark.torch
+def test_the_counted_parameters_are_torchs():
+    import torch
+
+    n = ch2_lstm.exercise_numbers()
+
+    def count(module) -> int:
+        return sum(w.numel() for w in module.parameters())
+
+    assert count(torch.nn.LSTM(3, 4)) == n["lstm_ex_count_lstm"]
+    assert count(torch.nn.LSTM(3, 4, num_layers=2)) == n["lstm_ex_count_two_layers"]
+    assert count(torch.nn.GRU(3, 4)) == n["lstm_ex_count_gru"]
+    assert count(torch.nn.RNN(3, 4)) == n["lstm_ex_count_rnn"]
