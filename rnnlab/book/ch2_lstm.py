@@ -149,6 +149,47 @@ def stacked_example() -> dict[str, object]:
     }
 
 
+def torch_direction(module, layer: int, reverse: bool) -> Params:
+    """One direction of one layer of a torch ``nn.LSTM``, as rnnlab's parameter dict."""
+    suffix = f"l{layer}" + ("_reverse" if reverse else "")
+    names = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
+    return {ours: getattr(module, f"{theirs}_{suffix}").detach().numpy().copy()
+            for ours, theirs in names.items()}  # fmt: skip
+
+
+def bidirectional(xs: np.ndarray, module) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``nn.LSTM(..., bidirectional=True)``'s ``(output, h_n, c_n)`` computed by rnnlab:
+    in every layer one LSTM forwards, one on the reversed sequence (its states flipped
+    back), their states side by side; the next layer reads those (T, B, 2H)."""
+    finals = []
+    for layer in range(module.num_layers):
+        ahead, (h_a, c_a) = lstm.forward(xs, torch_direction(module, layer, False))
+        back, (h_b, c_b) = lstm.forward(xs[::-1], torch_direction(module, layer, True))
+        xs = np.concatenate([ahead, back[::-1]], axis=2)  # (T, B, 2H)
+        finals += [(h_a, c_a), (h_b, c_b)]
+    h_n, c_n = (np.stack(states) for states in zip(*finals, strict=True))
+    return xs, h_n, c_n
+
+
+def bidirectional_example() -> dict[str, object]:
+    """``nn.LSTM(D, H, num_layers=2, bidirectional=True)`` against :func:`bidirectional`."""
+    import torch
+
+    T, B, D, H = TORCH_SIZES.values()
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(D, H, num_layers=LAYERS, bidirectional=True).double()
+    xs = np.random.default_rng(2).normal(size=(T, B, D))
+    with torch.no_grad():
+        output, (h_n, c_n) = module(torch.from_numpy(xs))
+    theirs = (output.numpy(), h_n.numpy(), c_n.numpy())
+    ours = bidirectional(xs, module)
+    return {
+        "shapes": {"output": tuple(output.shape), "h_n": tuple(h_n.shape)},
+        "weight_ih_l1": tuple(module.weight_ih_l1.shape),
+        "diff": max(float(np.abs(a - b).max()) for a, b in zip(ours, theirs, strict=True)),
+    }
+
+
 def worked_vs_torch() -> float:
     """The largest difference between rnnlab and ``nn.LSTM`` on the worked example
     (every h_t and the last c)."""
@@ -258,7 +299,11 @@ def numbers() -> dict[str, int | float | str]:
     out["lstm_stack_weight_ih_l1"] = _shape(stacked["shapes"]["weight_ih_l1"])
     out["lstm_stack_weight_hh_l1"] = _shape(stacked["shapes"]["weight_hh_l1"])
     out["lstm_stack_h_n_shape"] = _shape(stacked["hn_shape"])
-    out["lstm_agree"] = _agreed(worked_vs_torch(), ex["diff"], stacked["diff"])
+    both = bidirectional_example()
+    out["lstm_bi_output_shape"] = _shape(both["shapes"]["output"])
+    out["lstm_bi_h_n_shape"] = _shape(both["shapes"]["h_n"])
+    out["lstm_bi_weight_ih_l1"] = _shape(both["weight_ih_l1"])
+    out["lstm_agree"] = _agreed(worked_vs_torch(), ex["diff"], stacked["diff"], both["diff"])
 
     out |= adding_numbers()
     return out | exercise_numbers()

@@ -185,3 +185,14 @@ def test_the_counted_parameters_are_torchs():
     assert count(torch.nn.LSTM(3, 4, num_layers=2)) == n["lstm_ex_count_two_layers"]
     assert count(torch.nn.GRU(3, 4)) == n["lstm_ex_count_gru"]
     assert count(torch.nn.RNN(3, 4)) == n["lstm_ex_count_rnn"]
+
+
+@pytest.mark.torch
+def test_a_bidirectional_stacked_lstm_is_two_rnnlab_lstms_per_layer():
+    both = ch2_lstm.bidirectional_example()
+    assert both["diff"] < 1e-12
+    D, H, L = ch2_lstm.TORCH_SIZES["D"], ch2_lstm.TORCH_SIZES["H"], ch2_lstm.LAYERS
+    T, B = ch2_lstm.TORCH_SIZES["T"], ch2_lstm.TORCH_SIZES["B"]
+    assert both["shapes"] == {"output": (T, B, 2 * H), "h_n": (2 * L, B, H)}
+    assert both["weight_ih_l1"] == (4 * H, 2 * H)  # layer 2 reads both directions
+    assert D != 2 * H  # so a wrong input size for layer 2 would show
