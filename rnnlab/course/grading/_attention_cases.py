@@ -69,7 +69,8 @@ UNEQUAL = (
 )
 LAYOUT = (
     "query is (B, Dq) and keys (B, S, Dk): one score per batch row and position, so "
-    "scores are (B, S); np.einsum('bd,bsd->bs', query, keys) is one way to pair them up."
+    "scores are (B, S): each row's query meets each of that row's S keys, a batched product "
+    "over the feature axis."
 )
 
 
