@@ -22,18 +22,37 @@ def _check_layer(module, layer: int) -> None:
         raise ValueError(f"layer must be in [0, {layers}), got {layer}")
 
 
-def from_torch(module, layer: int = 0) -> dict[str, np.ndarray]:
-    """The parameters of ``layer`` of a torch RNN/LSTM/GRU as float numpy arrays (copies)."""
+def from_torch(module, layer: int = 0, direction: str | None = None) -> dict[str, np.ndarray]:
+    """The parameters of ``layer`` of a torch RNN/LSTM/GRU as float numpy arrays (copies).
+
+    A bidirectional module holds two sets per layer: ``direction`` says which,
+    ``"forward"`` or ``"reverse"`` (torch's names of the second end in ``_reverse``).
+    """
     _check_layer(module, layer)
-    if getattr(module, "bidirectional", False) or getattr(module, "proj_size", 0):
-        raise ValueError("bidirectional and projected (proj_size > 0) modules are not supported")
+    suffix = _direction_suffix(module, direction)
+    if getattr(module, "proj_size", 0):
+        raise ValueError("projected (proj_size > 0) modules are not supported")
     if not getattr(module, "bias", True):
         raise ValueError("modules built with bias=False are not supported: rnnlab needs biases")
     state = dict(module.named_parameters())
     return {
-        ours: state[theirs.format(layer)].detach().cpu().numpy().copy()
+        ours: state[theirs.format(layer) + suffix].detach().cpu().numpy().copy()
         for ours, theirs in TORCH_NAMES.items()
     }
+
+
+def _direction_suffix(module, direction: str | None) -> str:
+    """``""`` or ``"_reverse"``: the end of the names of ``direction``'s parameters."""
+    if getattr(module, "bidirectional", False):
+        if direction not in ("forward", "reverse"):
+            raise ValueError(
+                "a bidirectional module is not supported without direction='forward' or "
+                f"'reverse', got {direction!r}"
+            )
+        return "_reverse" if direction == "reverse" else ""
+    if direction not in (None, "forward"):
+        raise ValueError(f"the module is not bidirectional: no direction {direction!r}")
+    return ""
 
 
 def load_into(module, params: dict, layer: int = 0) -> None:

@@ -156,3 +156,24 @@ def test_from_torch_refuses_modules_it_cannot_represent(module):
 def test_to_torch_rejects_an_unknown_family():
     with pytest.raises(ValueError, match="family"):
         torch_bridge.to_torch("transformer", init.rnn(D, H, seed=0))
+
+
+def test_from_torch_reads_either_direction_of_a_bidirectional_module():
+    module = torch.nn.LSTM(D, H, num_layers=2, bidirectional=True).double()
+    for layer in (0, 1):
+        for direction, suffix in (("forward", ""), ("reverse", "_reverse")):
+            params = torch_bridge.from_torch(module, layer, direction)
+            theirs = getattr(module, f"weight_hh_l{layer}{suffix}").detach().numpy()
+            np.testing.assert_array_equal(params["W_hh"], theirs)
+    forward = torch_bridge.from_torch(module, 0, "forward")["W_ih"]
+    reverse = torch_bridge.from_torch(module, 0, "reverse")["W_ih"]
+    assert not np.array_equal(forward, reverse)  # two different sets of weights
+
+
+def test_a_direction_of_a_one_way_module_is_refused():
+    with pytest.raises(ValueError, match="not bidirectional: no direction 'reverse'"):
+        torch_bridge.from_torch(torch.nn.LSTM(D, H), direction="reverse")
+    assert torch_bridge.from_torch(torch.nn.LSTM(D, H), direction="forward")["W_ih"].shape == (
+        4 * H,
+        D,
+    )

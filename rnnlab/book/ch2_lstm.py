@@ -149,22 +149,16 @@ def stacked_example() -> dict[str, object]:
     }
 
 
-def torch_direction(module, layer: int, reverse: bool) -> Params:
-    """One direction of one layer of a torch ``nn.LSTM``, as rnnlab's parameter dict."""
-    suffix = f"l{layer}" + ("_reverse" if reverse else "")
-    names = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
-    return {ours: getattr(module, f"{theirs}_{suffix}").detach().numpy().copy()
-            for ours, theirs in names.items()}  # fmt: skip
-
-
 def bidirectional(xs: np.ndarray, module) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``nn.LSTM(..., bidirectional=True)``'s ``(output, h_n, c_n)`` computed by rnnlab:
     in every layer one LSTM forwards, one on the reversed sequence (its states flipped
     back), their states side by side; the next layer reads those (T, B, 2H)."""
     finals = []
     for layer in range(module.num_layers):
-        ahead, (h_a, c_a) = lstm.forward(xs, torch_direction(module, layer, False))
-        back, (h_b, c_b) = lstm.forward(xs[::-1], torch_direction(module, layer, True))
+        ahead, (h_a, c_a) = lstm.forward(xs, torch_bridge.from_torch(module, layer, "forward"))
+        back, (h_b, c_b) = lstm.forward(
+            xs[::-1], torch_bridge.from_torch(module, layer, "reverse")
+        )
         xs = np.concatenate([ahead, back[::-1]], axis=2)  # (T, B, 2H)
         finals += [(h_a, c_a), (h_b, c_b)]
     h_n, c_n = (np.stack(states) for states in zip(*finals, strict=True))
