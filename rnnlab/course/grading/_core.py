@@ -235,14 +235,24 @@ def first_match(
     Each candidate is computed lazily; one that raises is skipped (a deliberately wrong
     variant may not exist for every shape).
     """
-    for description, compute in candidates:
+    candidates = list(candidates)
+    found = matching(got, candidates, equal_nan)
+    return None if found is None else candidates[found[0]][0]
+
+
+def matching(
+    got, candidates: Iterable[tuple[str, Callable[[], object]]], equal_nan: bool = False
+) -> tuple[int, object] | None:
+    """(index, value) of the first candidate whose value equals ``got``, as
+    :func:`first_match` finds it; None if none does."""
+    for k, (_, compute) in enumerate(candidates):
         try:
             with np.errstate(all="ignore"):
                 value = compute()
         except (ValueError, IndexError):
             continue
         if same(got, value, equal_nan):
-            return description
+            return k, value
     return None
 
 

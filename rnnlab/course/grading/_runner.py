@@ -30,9 +30,14 @@ class Part:
     exact_dtype: bool = False  # floats in the expected dtype only (not a more precise one)
 
 
-def always(diagnosis: str) -> Diagnoses:
+def for_every_kind(diagnose: Callable[[Mismatch], str | None]) -> Diagnoses:
     """The same diagnosis for a mismatch of any kind."""
-    return {kind: lambda m: diagnosis for kind in Kind}
+    return dict.fromkeys(Kind, diagnose)
+
+
+def always(diagnosis: str) -> Diagnoses:
+    """The same words for a mismatch of any kind."""
+    return for_every_kind(lambda m: diagnosis)
 
 
 def first_difference(parts: Iterable[Part | Mismatch]) -> tuple[Part, Mismatch] | None:

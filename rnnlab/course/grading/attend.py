@@ -168,7 +168,7 @@ def _attend_parts(result, q, k, v, mask):
     ]
     why = {Kind.VALUES: lambda m: _core.first_match(result[1], mistakes)}
     yield Part("weights", result[1], weights, "B, S", why)
-    why = {kind: lambda m: _context_mistake(result[0], weights, k) for kind in Kind}
+    why = _runner.for_every_kind(lambda m: _context_mistake(result[0], weights, k))
     yield Part("context", result[0], context, "B, Dv", why, "(your weights are right)")
 
 
@@ -202,15 +202,8 @@ def _known(fn, args: tuple, candidates: list) -> tuple[bool, np.ndarray] | None:
         got = _core.call(fn, _core.name_of(fn), *args)
     except AssertionError:
         return None
-    for k, (_, compute) in enumerate(candidates):
-        try:
-            with np.errstate(all="ignore"):
-                value = compute()
-        except (ValueError, IndexError):
-            continue
-        if _core.same(got, value, equal_nan=True):
-            return k == 0, value
-    return None
+    found = _core.matching(got, candidates, equal_nan=True)
+    return None if found is None else (found[0] == 0, found[1])
 
 
 def _context_mistake(got: np.ndarray, weights: np.ndarray, keys: np.ndarray) -> str:

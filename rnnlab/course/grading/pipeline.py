@@ -179,7 +179,7 @@ def check_last_step(fn, hidden: bool = False) -> None:
         expected = hs[lengths - 1, np.arange(case.B)]
 
         def parts(got, hs=hs, lengths=lengths, expected=expected):
-            why = {kind: lambda m: _last_step_mistake(got, hs, lengths) for kind in Kind}
+            why = _runner.for_every_kind(lambda m: _last_step_mistake(got, hs, lengths))
             return [Part("result", got, expected, "B, H", why)]
 
         _runner.run(fn, name, (hs, lengths), label, parts, errors={IndexError: LAST_STEP})
