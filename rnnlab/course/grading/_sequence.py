@@ -12,8 +12,6 @@ known mistake, a forward that equals that mistake run over time passes, so that 
 mistake in the cell, which the cell's own test charges, is not charged twice.
 """
 
-from collections.abc import Callable
-
 import numpy as np
 
 from rnnlab.course.grading import _core, _runner
@@ -131,7 +129,8 @@ def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
     t = next(t for t in range(len(xs)) if not _core.close(hs[t], expected[t]))
     if state0 is None and not _core.close(hs[0], family.cell(xs[0], start, params, options)[0]):
         return f"with state0=None start from zeros {family.state_text}, each of shape (B, H)"
-    found = _core.first_match(hs, _loop_mistakes(family, options, xs, (state0, start), params))
+    mistakes = _loop_mistakes(family, options, xs, (state0, start), params, expected)
+    found = _core.first_match(hs, mistakes)
     if found:
         return found
     if t > 0:
@@ -142,11 +141,10 @@ def diagnose_forward(fn, family, options, xs, state0, params, hs) -> str | None:
     return _first_step(fn, family, options, xs[0], start, params)
 
 
-def _loop_mistakes(family, options, xs, states, params) -> list[tuple[str, Callable]]:
+def _loop_mistakes(family, options, xs, states, params, expected) -> list:
     """The usual mistakes of a loop over time, each as the hs it gives; ``states`` is
-    (state0 as given, the state the loop starts from)."""
+    (state0 as given, the state the loop starts from), ``expected`` the right hs."""
     state0, start = states
-    expected, _ = family.forward(xs, state0, params, options)
 
     def cell_states():
         state, cs = start, []
