@@ -16,6 +16,7 @@ import numpy as np
 from rnnlab import init, lstm, torch_bridge
 from rnnlab.activations import sigmoid, tanh
 from rnnlab.book import bracketed, long_memory
+from rnnlab.book.ch4_gru import GATE_BLOCKS, parameter_count
 
 Params = dict[str, np.ndarray]
 GATES = ("i", "f", "g", "o")  # torch's order of the four blocks
@@ -244,9 +245,9 @@ def exercise_numbers() -> dict[str, int | float | str]:
     change, product = other_roads()
     out |= {"lstm_ex_roads_change": change, "lstm_ex_roads_product": product}
     D, H = TORCH_SIZES["D"], TORCH_SIZES["H"]
-    counts = {"lstm": 4, "gru": 3, "rnn": 1}  # blocks of weights, each H (D + H + 2)
-    out |= {f"lstm_ex_count_{k}": g * H * (D + H + 2) for k, g in counts.items()}
-    out["lstm_ex_count_two_layers"] = 4 * H * (D + H + 2) + 4 * H * (H + H + 2)
+    out |= {f"lstm_ex_count_{family}": parameter_count(family, D, H) for family in GATE_BLOCKS}
+    layer_2 = parameter_count("lstm", H, H)  # it reads layer 1's h: input size H
+    out["lstm_ex_count_two_layers"] = parameter_count("lstm", D, H) + layer_2
     return out
 
 
