@@ -326,7 +326,7 @@ def test_the_check_runs_without_nbgrader(tmp_path):
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 of 2 tests pass (6 of 10 points" in result.stdout
+    assert "2 of 3 tests pass (8 of 10 points" in result.stdout
     assert "test cell test_lstm_forward was deleted" in result.stdout
 
 

@@ -6,12 +6,13 @@ the reference, and raises ``AssertionError`` saying what is wrong: the type, dty
 shape, or which term or gate is off. On success it prints one line. ``hidden=True`` runs
 the hidden tests' cases (other seeds and shapes) and prints nothing.
 
-One module per exercise: ``pipeline`` (ex00), ``rnn`` (ex01), ``lstm`` (ex02),
-``variants`` (ex03), ``gru`` (ex04), ``attention`` and ``attend`` (ex05: the scores; the
-softmax and attend); the shared code is in ``_core`` (cases, calling the student's
-function), ``_mismatch`` (a comparison as data), ``_words`` (its sentence), ``_runner``
-(call, compare, diagnose, report), ``_guard`` (the reference switched off),
-``_recurrent`` and ``_sequence`` (cells and loops over time, and their diagnoses).
+One module per exercise: ``pipeline`` (ex00), ``rnn`` (ex01), ``lstm`` and
+``lstm_backward`` (ex02), ``variants`` (ex03), ``gru`` (ex04), ``attention`` and
+``attend`` (ex05: the scores; the softmax and attend); the shared code is in ``_core``
+(cases, calling the student's function), ``_mismatch`` (a comparison as data), ``_words``
+(its sentence), ``_runner`` (call, compare, diagnose, report), ``_guard`` (the reference
+switched off), ``_recurrent`` and ``_sequence`` (cells and loops over time, and their
+diagnoses).
 """
 
 from rnnlab.course.grading.attend import check_attend, check_masked_softmax
@@ -23,6 +24,7 @@ from rnnlab.course.grading.attention import (
 )
 from rnnlab.course.grading.gru import check_gru_cell, check_gru_forward
 from rnnlab.course.grading.lstm import check_lstm_cell, check_lstm_forward
+from rnnlab.course.grading.lstm_backward import check_lstm_backward
 from rnnlab.course.grading.pipeline import (
     check_embed,
     check_last_step,
@@ -47,6 +49,7 @@ __all__ = [
     # ex02_lstm
     "check_lstm_cell",
     "check_lstm_forward",
+    "check_lstm_backward",
     # ex03_variants
     "check_peephole_cell",
     "check_cifg_cell",

@@ -113,6 +113,25 @@ def student_cell(fn, family: Family, options: Options) -> Student:
     return Student(step)
 
 
+def cell_first(cell, family: Family, xs, state0, params) -> str | None:
+    """ "Fix the cell first", when the student's ``cell`` is wrong on the first step of
+    ``xs`` from ``state0`` (as the student's function takes it; None for zeros): a
+    gradient computed through a wrong cell cannot be right."""
+    if cell is None:
+        return None
+    name = _core.name_of(cell)
+    zeros = np.zeros((xs.shape[1], params["W_hh"].shape[1]), xs.dtype)
+    state = tuple(zeros for _ in family.state) if state0 is None else unpack(family, state0, "")
+    try:
+        step = student_cell(cell, family, {}).step(xs[0], state, params)
+    except AssertionError:
+        step = None
+    expected = family.cell(xs[0], state, params, {})
+    if step is not None and all(map(_core.close, step, expected)):
+        return None
+    return f"your {name} is wrong, and BPTT runs through it: fix {name} first (its test says how)"
+
+
 def options_text(options: Options) -> str:
     return "".join(f", {key}={value!r}" for key, value in options.items())
 

@@ -128,7 +128,7 @@ def _gradient_parts(xs, params, d_hs, h0, cell):
         missing = ", ".join(key for key in GRADIENTS if key not in got)
         if missing:
             return [Mismatch(Kind.STRUCTURE, "result", expected_keys, f"a dict without {missing}")]
-        why = _cell_first(cell, xs, h0, params)
+        why = _recurrent.cell_first(cell, FAMILY, xs, h0, params)
         return [
             Part(f"gradient of {key}", got[key], expected[key], labels, {Kind.VALUES: (
                 lambda m, k=key, h=hint: why or _diagnose(got, k, xs, params, d_hs, h0, h))})
@@ -136,21 +136,6 @@ def _gradient_parts(xs, params, d_hs, h0, cell):
         ]  # fmt: skip
 
     return parts
-
-
-def _cell_first(cell, xs, h0, params) -> str | None:
-    """ "Fix the cell first", when the student's ``cell`` is wrong on the first step."""
-    if cell is None:
-        return None
-    name = _core.name_of(cell)
-    start = np.zeros((xs.shape[1], params["W_hh"].shape[1]), xs.dtype) if h0 is None else h0
-    try:
-        step = _core.call(cell, name, xs[0], start, params)
-    except AssertionError:
-        step = None
-    if _core.close(step, rnn.cell(xs[0], start, params)):
-        return None
-    return f"your {name} is wrong, and BPTT runs through it: fix {name} first (its test says how)"
 
 
 def _diagnose(got: dict, key: str, xs, params, d_hs, h0, hint: str) -> str:

@@ -44,7 +44,8 @@ from rnnlab.course.classroom.sandbox import CONNECTION
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 
 LSTM = "ex02_lstm"
-POINTS = {"test_lstm_cell": 6, "test_lstm_forward": 4}
+POINTS = {"test_lstm_cell": 4, "test_lstm_forward": 2, "test_lstm_backward": 4}
+MAX = sum(POINTS.values())
 OPTIONS = ("--timeout", "120", "--cell-timeout", "20", "--memory", "2", "--jobs", "2")
 HONEST = ("honest1", "honest2")
 LATE_SLEEP = 20  # seconds the detached process waits before it writes grades.csv
@@ -63,7 +64,14 @@ ONES_FORWARD = """def lstm_forward(xs, params, state0=None):
     T, B, _ = xs.shape
     H = params["W_hh"].shape[1]
     return np.ones((T, B, H)), (np.ones((B, H)), np.ones((B, H)))"""
+ZEROS_BACKWARD = """def lstm_backward(xs, params, d_hs, state0=None):
+    grads = {key: np.zeros_like(value) for key, value in params.items()}
+    h = np.zeros((xs.shape[1], params["W_hh"].shape[1]))
+    return {**grads, "xs": np.zeros_like(xs), "h0": h, "c0": h}"""
 ABSENT_CELL = "def lstm_cell(x, state, params):\n    raise NotImplementedError()"
+ABSENT_BACKWARD = (
+    "def lstm_backward(xs, params, d_hs, state0=None):\n    raise NotImplementedError()"
+)
 
 
 @dataclass
@@ -79,7 +87,8 @@ class Attack:
 
 
 def _wrong(cell: str, forward: str = ONES_FORWARD) -> Attack:
-    return Attack(cell, {"lstm_cell": ZEROS_CELL, "lstm_forward": forward})
+    answers = {"lstm_cell": ZEROS_CELL, "lstm_forward": forward, "lstm_backward": ZEROS_BACKWARD}
+    return Attack(cell, answers)
 
 
 GRADEBOOK_WRITER = """
@@ -174,8 +183,8 @@ GRADING_PATCH = """
 import rnnlab.course.grading
 def _passed(*args, **kwargs):
     return None
-rnnlab.course.grading.check_lstm_cell = rnnlab.course.grading.check_lstm_forward = _passed
-grading.check_lstm_cell = grading.check_lstm_forward = _passed
+for checks in (rnnlab.course.grading, grading):
+    checks.check_lstm_cell = checks.check_lstm_forward = checks.check_lstm_backward = _passed
 print("refused? the checks now return", grading.check_lstm_cell(None))
 """
 
@@ -473,11 +482,12 @@ def _nbgrader(grade_id: str, points: int | None = None, **flags) -> dict:
 
 METADATA_FORGER = Attack(
     'print("refused? this cell is now a test cell worth 100 points")',
-    {"lstm_cell": ZEROS_CELL, "lstm_forward": ONES_FORWARD},
+    {"lstm_cell": ZEROS_CELL, "lstm_forward": ONES_FORWARD, "lstm_backward": ZEROS_BACKWARD},
     nbgrader={
         "lstm_cell": _nbgrader("lstm_cell", 100, solution=True),
         "test_lstm_cell": _nbgrader("test_lstm_cell"),
         "test_lstm_forward": _nbgrader("test_lstm_forward", 0),
+        "test_lstm_backward": _nbgrader("test_lstm_backward", 0),
     },
     cell_nbgrader=_nbgrader("bonus", 100, locked=True),
 )
@@ -485,7 +495,7 @@ METADATA_FORGER = Attack(
 
 def _attacks() -> dict[str, Attack]:
     """Every attacking student, by name (the name says the attack)."""
-    return {
+    attacks = {
         "gradebook_writer": Attack(GRADEBOOK_WRITER, {"lstm_cell": ABSENT_CELL}),
         "file_rewriter": Attack(FILE_REWRITER, {"lstm_cell": ABSENT_CELL}),
         "solution_reader": Attack(SOLUTION_READER),
@@ -514,6 +524,9 @@ def _attacks() -> dict[str, Attack]:
         "blocks_forever": Attack(answers={"lstm_cell": BLOCKS_FOREVER}),
         "metadata_forger": METADATA_FORGER,
     }
+    for name in FORGERIES:  # a forger's own answers earn nothing: lstm_backward neither
+        attacks[name].answers.setdefault("lstm_backward", ABSENT_BACKWARD)
+    return attacks
 
 
 @dataclass
@@ -864,12 +877,13 @@ def graded(tmp_path_factory) -> Graded:
 
 
 NOT_IMPLEMENTED = (
-    "test_lstm_cell 0/6: NotImplementedYetError: lstm_cell is not implemented yet",
-    "test_lstm_forward 0/4: NotImplementedYetError: lstm_forward is not implemented yet",
+    "test_lstm_cell 0/4: NotImplementedYetError: lstm_cell is not implemented yet",
+    "test_lstm_forward 0/2: NotImplementedYetError: lstm_forward is not implemented yet",
+    "test_lstm_backward 0/4: NotImplementedYetError: lstm_backward is not implemented yet",
 )
 WRONG = (
-    "test_lstm_cell 0/6: AssertionError: lstm_cell: wrong values in h: the largest difference",
-    "test_lstm_forward 0/4: AssertionError: lstm_forward",
+    "test_lstm_cell 0/4: AssertionError: lstm_cell: wrong values in h: the largest difference",
+    "test_lstm_forward 0/2: AssertionError: lstm_forward",
 )
 OWN_RUN_PASSED = "test_lstm_cell: the notebook's own run passed, the grader's checks decide"
 # What each attack's notebook earns: (score, words its reason holds), all `graded`.
@@ -877,29 +891,29 @@ FORGERIES = {
     "gradebook_writer": NOT_IMPLEMENTED,
     "file_rewriter": NOT_IMPLEMENTED,
     "in_dumper": (
-        "test_lstm_cell 0/6: AssertionError: lstm_cell raised RuntimeError: ",
-        "test_lstm_forward 0/4: AssertionError: lstm_forward raised RuntimeError: ",
+        "test_lstm_cell 0/4: AssertionError: lstm_cell raised RuntimeError: ",
+        "test_lstm_forward 0/2: AssertionError: lstm_forward raised RuntimeError: ",
     ),
     "grading_patch": WRONG,
     "numpy_patch": (*WRONG, OWN_RUN_PASSED),
     "transformer": (*WRONG, OWN_RUN_PASSED),
     "reference_loader": NOT_IMPLEMENTED,
     "torch_user": (
-        "test_lstm_cell 0/6: AssertionError: lstm_cell raised ModuleNotFoundError: "
+        "test_lstm_cell 0/4: AssertionError: lstm_cell raised ModuleNotFoundError: "
         "No module named 'torch'",
-        "test_lstm_forward 0/4: AssertionError: lstm_forward raised ModuleNotFoundError",
+        "test_lstm_forward 0/2: AssertionError: lstm_forward raised ModuleNotFoundError",
     ),
     "peeker": NOT_IMPLEMENTED,
-    "huge_return": ("test_lstm_cell 0/6: AssertionError: lstm_cell raised MemoryError",),
+    "huge_return": ("test_lstm_cell 0/4: AssertionError: lstm_cell raised MemoryError",),
     "fake_equal": (
-        "test_lstm_cell 0/6: AssertionError: lstm_cell: expected h as a numpy array of shape",
-        "test_lstm_forward 0/4: AssertionError: lstm_forward raised TypeError",
+        "test_lstm_cell 0/4: AssertionError: lstm_cell: expected h as a numpy array of shape",
+        "test_lstm_forward 0/2: AssertionError: lstm_forward raised TypeError",
     ),
     "metadata_forger": WRONG,
     "blocks_forever": (
-        "test_lstm_cell 0/6: AssertionError: lstm_cell raised CellTimeoutError: the call ran "
+        "test_lstm_cell 0/4: AssertionError: lstm_cell raised CellTimeoutError: the call ran "
         "longer than 20 s and was interrupted",
-        "test_lstm_forward 0/4: AssertionError: lstm_forward raised CellTimeoutError",
+        "test_lstm_forward 0/2: AssertionError: lstm_forward raised CellTimeoutError",
     ),
 }
 # The attacks that leave the solution alone: full marks, nothing else changed.
@@ -926,7 +940,7 @@ def test_every_student_has_one_row_and_the_run_exits_0(graded):
     assert graded.run.done.returncode == 0, graded.run.done.stderr[-3000:]
     assert sorted(rows) == sorted([*HONEST, *_attacks(), *INVALID])
     assert "error" not in {row.status for row in rows.values()}
-    assert {(row.assignment, row.max_score) for row in rows.values()} == {(LSTM, 10)}
+    assert {(row.assignment, row.max_score) for row in rows.values()} == {(LSTM, MAX)}
     summary = graded.run.done.stdout
     assert f"{len(rows)} notebooks of {len(rows)} students ({LSTM})" in summary, summary
 
@@ -934,7 +948,7 @@ def test_every_student_has_one_row_and_the_run_exits_0(graded):
 def test_the_honest_students_earn_full_marks(graded):
     for name in HONEST:
         row = graded.run.rows[name]
-        assert (row.status, row.score, row.reason) == ("graded", 10, ""), name
+        assert (row.status, row.score, row.reason) == ("graded", MAX, ""), name
         assert row.feedback == f"feedback/{name}/{LSTM}/{LSTM}.html"
 
 
@@ -947,18 +961,18 @@ def test_input_that_once_stopped_the_run_is_invalid_with_its_reason(graded, name
 
 
 @pytest.mark.parametrize("name", sorted(FORGERIES))
-def test_a_forgery_scores_zero_on_both_tests_with_the_real_failure(graded, name):
+def test_a_forgery_scores_zero_on_every_test_with_the_real_failure(graded, name):
     row = graded.run.rows[name]
     assert (row.status, row.score) == ("graded", 0), row.reason
     for words in FORGERIES[name]:
         assert words in row.reason
-    assert _cell_scores(graded.run.out)[name] == {"test_lstm_cell": 0, "test_lstm_forward": 0}
+    assert _cell_scores(graded.run.out)[name] == dict.fromkeys(POINTS, 0)
 
 
 @pytest.mark.parametrize("name", SOLVED_ATTACKS)
 def test_an_attack_beside_a_solution_earns_what_the_solution_deserves(graded, name):
     row = graded.run.rows[name]
-    assert (row.status, row.score, row.reason) == ("graded", 10, "")
+    assert (row.status, row.score, row.reason) == ("graded", MAX, "")
     assert _cell_scores(graded.run.out)[name] == POINTS
 
 
@@ -966,7 +980,7 @@ def test_fifty_megabytes_of_output_are_cut_and_the_notebook_still_graded(graded)
     # One message past kernel.MAX_MESSAGE cuts the output channel: the rest of the
     # notebook runs without its output, and the test cells are decided as ever.
     row = graded.run.rows["chatterbox"]
-    assert (row.status, row.score) == ("graded", 10), row.reason
+    assert (row.status, row.score) == ("graded", MAX), row.reason
     feedback = graded.run.out / row.feedback
     assert feedback.stat().st_size < 4 * 2**20
 
@@ -1031,7 +1045,7 @@ def test_the_honest_feedback_is_byte_identical_to_that_of_a_run_without_attacker
     assert graded.clean.done.returncode == 0, graded.clean.done.stderr[-3000:]
     for name in HONEST:
         clean = graded.clean.rows[name]
-        assert (clean.status, clean.score) == ("graded", 10)
+        assert (clean.status, clean.score) == ("graded", MAX)
         attacked_run = (graded.run.out / graded.run.rows[name].feedback).read_bytes()
         assert attacked_run == (graded.clean.out / clean.feedback).read_bytes(), name
 
@@ -1084,7 +1098,8 @@ def test_the_late_writer_neither_wrote_grades_csv_nor_outlived_the_run(graded):
     assert graded.late_start is not None  # its cell ran
     assert time.time() > graded.late_start + LATE_SLEEP
     assert graded.grades_csv_later == graded.grades_csv
-    assert b"late_writer,ex02_lstm,10,10,graded" in graded.grades_csv  # its own, real row
+    own_row = f"late_writer,ex02_lstm,{MAX},{MAX},graded".encode()  # its own, real row
+    assert own_row in graded.grades_csv
     assert not (REPO / "grades.csv").exists()
 
 
@@ -1124,7 +1139,7 @@ def test_the_instructors_environment_reaches_no_kernel(graded):
 def test_no_kernel_reaches_a_socket_of_the_host(graded):
     assert graded.connections == []
     row = graded.run.rows["socket_swapper"]
-    assert (row.status, row.score, row.reason) == ("graded", 10, "")
+    assert (row.status, row.score, row.reason) == ("graded", MAX, "")
 
 
 def test_no_kernel_connects_to_a_host_socket_by_itself(graded):

@@ -245,3 +245,52 @@ def attend_of(score=scaled_dot_score, masked=True, average="values", softmax=Non
         return np.einsum("bs,bsd->bd", weights, averaged), weights
 
     return attend
+
+
+def lstm_backward(mistake=""):
+    """BPTT of the LSTM as a student writes it: the forward again, keeping a cache of every
+    step's gates, then back from the last step. ``mistake`` switches one usual mistake on."""
+
+    def lstm_backward(xs, params, d_hs, state0=None):
+        T, B, _ = xs.shape
+        H = params["W_hh"].shape[1]
+        h0, c0 = state0 if state0 is not None else (np.zeros((B, H), xs.dtype),) * 2
+        h, c, cache = h0, c0, []
+        for x in xs:
+            z = x @ params["W_ih"].T + params["b_ih"] + h @ params["W_hh"].T + params["b_hh"]
+            i, f, o = (sigmoid(z[:, k * H : (k + 1) * H]) for k in (0, 1, 3))
+            g = np.tanh(z[:, 2 * H : 3 * H])
+            cache.append((x, h, c, i, f, g, o))
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            cache[-1] += (c,)
+        grads = {key: np.zeros_like(value) for key, value in params.items()}
+        dxs = np.zeros_like(xs)
+        dh_next, dc_next = np.zeros_like(h0), np.zeros_like(c0)
+        for t in range(T - 1, -1, -1):
+            x, h_prev, c_prev, i, f, g, o, c = cache[t]
+            dh = d_hs[t] + (0 if mistake == "hidden path" else dh_next)
+            if mistake == "only last" and t < T - 1:
+                dh = dh_next
+            tc = np.tanh(c)
+            o_in_dc = 1 - o if mistake == "dc with 1 - o" else o
+            dc = dh * o_in_dc * (1 if mistake == "tanh factor" else 1 - tc * tc)
+            dc = dc + (0 if mistake == "cell path" else dc_next)
+            di = dc * (i if mistake == "i times i" else g) * i * (1 - i)
+            df = dc * (c if mistake == "f with c_t" else c_prev) * f * (1 - f)
+            dg = dc * i * (g * (1 - g) if mistake == "g derivative" else 1 - g * g)
+            do = dh * tc * o * (1 - o)
+            blocks = {"i": di, "f": df, "g": dg, "o": do}
+            order = "ifog" if mistake == "order" else "ifgo"
+            dz = np.concatenate([blocks[k] for k in order], axis=1)
+            for key, term in (("W_ih", dz.T @ x), ("W_hh", dz.T @ h_prev)):
+                grads[key] = term if mistake == "overwritten" else grads[key] + term
+            for key in ("b_ih", "b_hh"):
+                grads[key] = dz.sum(0) if mistake == "overwritten" else grads[key] + dz.sum(0)
+            dxs[t] = dz @ params["W_ih"]
+            dh_next = dz @ params["W_hh"]
+            dc_next = dc * (1 if mistake == "forget factor" else f)
+        dh0 = dh if mistake == "h0 is dh_1" else dh_next
+        return {**grads, "xs": dxs, "h0": dh0, "c0": dc_next}
+
+    return lstm_backward
