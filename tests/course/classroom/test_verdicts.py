@@ -45,9 +45,9 @@ def test_free_names_are_those_read_and_never_bound():
 
 
 def test_the_course_cells_roles_come_from_their_nbgrader_metadata(course):
-    assert course.tests() == ["test_lstm_cell", "test_lstm_forward"]
+    assert course.tests() == ["test_lstm_cell", "test_lstm_forward", "test_lstm_backward"]
     kinds = [kind for _, kind, _ in course.cells]
-    assert kinds == ["setup", "test", "test"]
+    assert kinds == ["setup", "test", "test", "test"]
     assert role(nbformat.v4.new_code_cell("x = 1")) is None  # a student's own cell
 
 
