@@ -21,10 +21,8 @@ import numpy as np
 
 from rnnlab import lstm
 from rnnlab.activations import sigmoid
-from rnnlab.course.grading import _core, _recurrent, _runner
-from rnnlab.course.grading._mismatch import Kind, Mismatch, structure
-from rnnlab.course.grading._runner import Part
-from rnnlab.course.grading.lstm import FAMILY, GATE_NAMES, LAYOUT
+from rnnlab.course.grading import _backward, _core
+from rnnlab.course.grading.lstm import FAMILY, GATE_NAMES
 
 GRADIENTS = {  # checked in this order: the simplest sum first
     "b_hh": ("4H", "db_hh = Σ_t Σ_b δ_t, the blocks i, f, g, o side by side"),
@@ -79,39 +77,10 @@ def check_lstm_backward(fn, hidden: bool = False, cell=None) -> None:
     that comes from a wrong cell says to fix the cell first.
     """
     __tracebackhide__ = True
-    name = _core.name_of(fn)
-    count = 0
-    for case in _core.cases(hidden):
-        xs, state0, params = _recurrent.inputs(case, FAMILY, {})
-        d_hs = case.normal(np.random.default_rng(case.seed + 1000), case.T, case.B, case.H)
-        for start in (state0, None):
-            count += 1
-            label = case.label() + (", state0=None" if start is None else "")
-            args = (xs, params, d_hs, start)
-            parts = _gradient_parts(fn, args, cell)
-            _runner.run(fn, name, args, label, parts, layout=LAYOUT)
-    _core.passed(name, count, hidden)
-
-
-def _gradient_parts(fn, args: tuple, cell):
-    """What to compare of the student's dict of gradients, and how to explain each."""
-    expected = lstm.backward(*args)
-
-    def parts(got):
-        expected_keys = f"a dict with the keys {', '.join(GRADIENTS)}"
-        if not isinstance(got, dict):
-            return [structure("result", got, expected_keys)]
-        missing = ", ".join(key for key in GRADIENTS if key not in got)
-        if missing:
-            return [Mismatch(Kind.STRUCTURE, "result", expected_keys, f"a dict without {missing}")]
-        why = _recurrent.cell_first(cell, FAMILY, args[0], args[3], args[1])
-        return [
-            Part(f"gradient of {key}", got[key], expected[key], labels, {Kind.VALUES: (
-                lambda m, k=key, h=hint: why or _diagnose(fn, got, k, args, h))})
-            for key, (labels, hint) in GRADIENTS.items()
-        ]  # fmt: skip
-
-    return parts
+    count = _backward.check(
+        fn, FAMILY, hidden, cell, lstm.backward, GRADIENTS, _diagnose, "state0"
+    )
+    _core.passed(_core.name_of(fn), count, hidden)
 
 
 def _diagnose(fn, got: dict, key: str, args: tuple, hint: str) -> str:

@@ -8,9 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rnnlab import rnn
-from rnnlab.course.grading import _core, _probes, _recurrent, _runner, _sequence
-from rnnlab.course.grading._mismatch import Kind, Mismatch, structure
-from rnnlab.course.grading._runner import Part
+from rnnlab.course.grading import _backward, _core, _probes, _recurrent, _sequence
 
 LAYOUT = (
     "With a batch of rows x (B, D) and h (B, H), the products are x @ W_ih.T and "
@@ -104,42 +102,13 @@ def check_rnn_backward(fn, hidden: bool = False, cell=None) -> None:
     that comes from a wrong cell says to fix the cell first.
     """
     __tracebackhide__ = True
-    name = _core.name_of(fn)
-    count = 0
-    for case in _core.cases(hidden):
-        xs, (h0,), params = _recurrent.inputs(case, FAMILY, {})
-        d_hs = case.normal(np.random.default_rng(case.seed + 1000), case.T, case.B, case.H)
-        for start in (h0, None):
-            count += 1
-            label = case.label() + (", h0=None" if start is None else "")
-            parts = _gradient_parts(xs, params, d_hs, start, cell)
-            _runner.run(fn, name, (xs, params, d_hs, start), label, parts, layout=LAYOUT)
-    _core.passed(name, count, hidden)
+    count = _backward.check(fn, FAMILY, hidden, cell, rnn.backward, GRADIENTS, _diagnose, "h0")
+    _core.passed(_core.name_of(fn), count, hidden)
 
 
-def _gradient_parts(xs, params, d_hs, h0, cell):
-    """What to compare of the student's dict of gradients, and how to explain each."""
-    expected = rnn.backward(xs, params, d_hs, h0)
-
-    def parts(got):
-        expected_keys = f"a dict with the keys {', '.join(GRADIENTS)}"
-        if not isinstance(got, dict):
-            return [structure("result", got, expected_keys)]
-        missing = ", ".join(key for key in GRADIENTS if key not in got)
-        if missing:
-            return [Mismatch(Kind.STRUCTURE, "result", expected_keys, f"a dict without {missing}")]
-        why = _recurrent.cell_first(cell, FAMILY, xs, h0, params)
-        return [
-            Part(f"gradient of {key}", got[key], expected[key], labels, {Kind.VALUES: (
-                lambda m, k=key, h=hint: why or _diagnose(got, k, xs, params, d_hs, h0, h))})
-            for key, (labels, hint) in GRADIENTS.items()
-        ]  # fmt: skip
-
-    return parts
-
-
-def _diagnose(got: dict, key: str, xs, params, d_hs, h0, hint: str) -> str:
-    found = _core.first_match(got[key], _mistakes(key, xs, params, d_hs, h0))
+def _diagnose(fn, got: dict, key: str, args: tuple, hint: str) -> str:
+    """Why the student's gradient of ``key`` is wrong: a usual mistake, else its formula."""
+    found = _core.first_match(got[key], _mistakes(key, *args))
     if found:
         return found
     if key.startswith("b_"):
