@@ -254,7 +254,8 @@ def lstm_backward(mistake=""):
     def lstm_backward(xs, params, d_hs, state0=None):
         T, B, _ = xs.shape
         H = params["W_hh"].shape[1]
-        h0, c0 = state0 if state0 is not None else (np.zeros((B, H), xs.dtype),) * 2
+        zeros = (np.zeros((B, H), xs.dtype),) * 2
+        h0, c0 = state0 if state0 is not None and mistake != "zero start" else zeros
         h, c, cache = h0, c0, []
         for x in xs:
             z = x @ params["W_ih"].T + params["b_ih"] + h @ params["W_hh"].T + params["b_hh"]
@@ -267,12 +268,16 @@ def lstm_backward(mistake=""):
         grads = {key: np.zeros_like(value) for key, value in params.items()}
         dxs = np.zeros_like(xs)
         dh_next, dc_next = np.zeros_like(h0), np.zeros_like(c0)
-        for t in range(T - 1, -1, -1):
+        for t in range(T - 1, 0 if mistake == "loop stops at 1" else -1, -1):
             x, h_prev, c_prev, i, f, g, o, c = cache[t]
+            if mistake == "h_prev wraps" and t == 0:
+                h_prev = h  # hs[t - 1] at t = 0 is hs[-1], the state after the last step
+            if mistake == "tanh factor on dh_next":  # as if h_t were tanh(a_t), as in the RNN
+                dh_next = dh_next * (1 - (o * np.tanh(c)) ** 2)
             dh = d_hs[t] + (0 if mistake == "hidden path" else dh_next)
-            if mistake == "only last" and t < T - 1:
+            if mistake == "only last" and t < T - 1 or mistake == "no d_hs":
                 dh = dh_next
-            tc = np.tanh(c)
+            tc = np.tanh(c_prev if mistake == "tanh of c_prev" else c)
             o_in_dc = 1 - o if mistake == "dc with 1 - o" else o
             dc = dh * o_in_dc * (1 if mistake == "tanh factor" else 1 - tc * tc)
             dc = dc + (0 if mistake == "cell path" else dc_next)
@@ -285,9 +290,10 @@ def lstm_backward(mistake=""):
             dz = np.concatenate([blocks[k] for k in order], axis=1)
             for key, term in (("W_ih", dz.T @ x), ("W_hh", dz.T @ h_prev)):
                 grads[key] = term if mistake == "overwritten" else grads[key] + term
+            db = dz.mean(0) if mistake == "batch mean" else dz.sum(0)
             for key in ("b_ih", "b_hh"):
-                grads[key] = dz.sum(0) if mistake == "overwritten" else grads[key] + dz.sum(0)
-            dxs[t] = dz @ params["W_ih"]
+                grads[key] = db if mistake == "overwritten" else grads[key] + db
+            dxs[T - 1 - t if mistake == "dxs reversed" else t] = dz @ params["W_ih"]
             dh_next = dz @ params["W_hh"]
             dc_next = dc * (1 if mistake == "forget factor" else f)
         dh0 = dh if mistake == "h0 is dh_1" else dh_next
