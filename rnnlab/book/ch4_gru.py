@@ -79,15 +79,15 @@ def intermediates(reset_after: bool) -> dict[str, np.ndarray]:
     return out | {"u_n": u_n, "a_n": u_n + out["rec"], "n": n, "h1": h1}
 
 
-def backward_step(p: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """The worked step backwards, torch's convention, under L = h_{1,1} + h_{1,2}: the
-    pre-activations' gradients ``delta_r, delta_z, delta_n``, ``z``, the direct term
-    ``direct`` = ∂L/∂h_1 ⊙ z_1, the rest ``through`` (via the candidate and the gates) and
-    their sum ``d_h0`` = ∂L/∂h_0, each (H,), from ``rnnlab.gru.step_backward``."""
+def backward_step(p: dict | None = None, reset_after: bool = True) -> dict[str, np.ndarray]:
+    """The worked step backwards under L = h_{1,1} + h_{1,2}: the pre-activations'
+    gradients ``delta_r, delta_z, delta_n``, ``z``, the direct term ``direct`` = ∂L/∂h_1 ⊙
+    z_1, the rest ``through`` (via the candidate and the gates) and their sum ``d_h0`` =
+    ∂L/∂h_0, each (H,), from ``rnnlab.gru.step_backward`` (torch's convention by default)."""
     p = params() if p is None else p
-    s = gru.step(x1() @ p["W_ih"].T + p["b_ih"], h0(), p, reset_after=True)
+    s = gru.step(x1() @ p["W_ih"].T + p["b_ih"], h0(), p, reset_after)
     d_h = np.ones((1, H))  # ∂L/∂h_1 (B, H)
-    delta, _, d_h0 = gru.step_backward(s, h0(), d_h, p, reset_after=True)
+    delta, _, d_h0 = gru.step_backward(s, h0(), d_h, p, reset_after)
     delta_r, delta_z, delta_n = (block[0] for block in np.split(delta, 3, axis=1))
     direct = (d_h * s.z_t)[0]
     out = {"delta_r": delta_r, "delta_z": delta_z, "delta_n": delta_n, "z": s.z_t[0]}
@@ -153,6 +153,9 @@ def numbers() -> dict[str, int | float | str]:
     kept = backward_step(kept_params())
     for key in ("z", "d_h0"):
         out |= {f"gru_bp_keep_{key}_{k}": float(v) for k, v in enumerate(kept[key], start=1)}
+    cho = backward_step(reset_after=False)  # the exercise
+    for key in ("delta_r", "delta_z", "delta_n", "d_h0"):
+        out |= {f"gru_ex_cho_{key}_{k}": float(v) for k, v in enumerate(cho[key], start=1)}
     out["gru_torch_tol"] = TORCH_TOL
 
     for k, (D_, H_) in enumerate(COUNT_SIZES, start=1):

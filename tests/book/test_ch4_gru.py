@@ -207,3 +207,42 @@ def test_a_kept_update_gate_passes_the_gradient_on_nearly_unchanged():
     assert np.all(np.abs(dh0 - np.array(z)) < 1e-2)  # the direct term dominates
     worked = np.array([n["gru_bp_d_h0_1"], n["gru_bp_d_h0_2"]])
     assert np.all(np.abs(worked - 1.0) > 0.4)  # ... unlike the worked example's
+
+
+def test_the_exercise_in_chos_form_by_hand_and_by_finite_differences():
+    n = ch4.numbers()
+    # Cho's n_1 = (tanh(0.5), tanh(0)) (test_cho_convention_by_hand)
+    n_cho = (math.tanh(0.5), 0.0)
+    delta_n = tuple((1 - Z[k]) * (1 - n_cho[k] ** 2) for k in range(2))
+    delta_z = tuple((ch4.H0[k] - n_cho[k]) * Z[k] * (1 - Z[k]) for k in range(2))
+    d_rh = (-delta_n[1], delta_n[0])  # δ^n W_hn, W_hn = [[0, 1], [-1, 0]]
+    delta_r = tuple(d_rh[k] * ch4.H0[k] * R[k] * (1 - R[k]) for k in range(2))
+    d_h0 = tuple(Z[k] + d_rh[k] * R[k] for k in range(2))
+    for key, values in (
+        ("delta_r", delta_r),
+        ("delta_z", delta_z),
+        ("delta_n", delta_n),
+        ("d_h0", d_h0),
+    ):
+        got = [n[f"gru_ex_cho_{key}_{k}"] for k in (1, 2)]
+        np.testing.assert_allclose(got, values, rtol=1e-12, atol=1e-15, err_msg=key)
+    assert (
+        n["gru_ex_cho_delta_r_2"] == 0.0 and n["gru_ex_cho_delta_z_2"] == 0.0
+    )  # the prose says so
+
+    # finite differences of L through gru.cell alone (no backward code): h_0, and b_ih for δ
+    def loss(h, p):
+        return gru.cell(ch4.x1(), h, p, reset_after=False).sum()
+
+    eps, p = 1e-6, ch4.params()
+    for k in range(2):
+        e = np.eye(2)[k][None]
+        slope = (loss(ch4.h0() + eps * e, p) - loss(ch4.h0() - eps * e, p)) / (2 * eps)
+        assert slope == pytest.approx(n[f"gru_ex_cho_d_h0_{k + 1}"], abs=1e-8)
+    for j, key in enumerate(("delta_r", "delta_z", "delta_n")):
+        for k in range(2):
+            up, down = ch4.params(), ch4.params()
+            up["b_ih"][j * ch4.H + k] += eps
+            down["b_ih"][j * ch4.H + k] -= eps
+            slope = (loss(ch4.h0(), up) - loss(ch4.h0(), down)) / (2 * eps)
+            assert slope == pytest.approx(n[f"gru_ex_cho_{key}_{k + 1}"], abs=1e-8)
