@@ -6,7 +6,8 @@ torch's ``nn.LSTM`` next to rnnlab, and the adding-problem comparison of RNN and
     c_t = f ⊙ c_{t-1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
 
 Worked sizes D = 2, H = 1, T = 2 steps, B = 1, so x_t has two entries while h_t and c_t
-have one. Every number ``book/ch2_lstm.md`` cites comes from :func:`numbers`.
+have one. Every number ``book/ch2_lstm.md`` cites comes from :func:`numbers`; those of
+its backward pass are computed in ``rnnlab.book.ch2_backprop``.
 """
 
 from functools import cache
@@ -15,7 +16,7 @@ import numpy as np
 
 from rnnlab import init, lstm, torch_bridge
 from rnnlab.activations import sigmoid, tanh
-from rnnlab.book import bracketed, long_memory
+from rnnlab.book import bracketed, ch2_backprop, long_memory
 from rnnlab.book.ch4_gru import GATE_BLOCKS, parameter_count
 
 Params = dict[str, np.ndarray]
@@ -267,6 +268,8 @@ def numbers() -> dict[str, int | float | str]:
             out[f"lstm_t{t}_{name.replace('_', '')}"] = float(row[name][0])
         out[f"lstm_t{t}_af_x"] = float(row["from_x"][H])  # W_if x_t (H = 1: row H is f)
         out[f"lstm_t{t}_af_h"] = float(row["from_h"][H])  # W_hf h_{t-1}
+    out |= ch2_backprop.numbers(p, *inputs())  # the backward pass, L = h_T
+    out |= ch2_backprop.highway_numbers(*path_setup(PATH_BIASES[2]))
 
     out["lstm_path_T"] = PATH_T
     for tag, bias in zip(("low", "mid", "high"), PATH_BIASES, strict=True):

@@ -8,6 +8,7 @@ which keeps the arithmetic short: the two conventions differ in the candidate n 
 ``intermediates`` writes the step out one equation per line (the chapter's table); the
 chapter checks its ``h_1`` against ``rnnlab.gru.cell`` and torch, and
 ``tests/book/test_ch4_gru.py`` checks the values against arithmetic done by hand.
+``backward_step`` takes the same step backwards (``rnnlab.gru.step_backward``).
 """
 
 import functools
@@ -26,6 +27,7 @@ W_HN = ((0.0, 1.0), (-1.0, 0.0))  # (H, H): unit 1 reads +h_2, unit 2 reads -h_1
 B_HN = (0.5, 0.0)  # every other bias is 0
 TORCH_TOL = 1e-12  # how closely rnnlab (reset_after=True) and torch.nn.GRU must agree
 
+KEEP_BIAS = 5.0  # added to the update gate's bias: z ≈ 1 passes the gradient on
 COUNT_SIZES = ((1, 2), (32, 64), (256, 512))  # (D, H) pairs of the parameter-count table
 GATE_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}
 
@@ -77,6 +79,28 @@ def intermediates(reset_after: bool) -> dict[str, np.ndarray]:
     return out | {"u_n": u_n, "a_n": u_n + out["rec"], "n": n, "h1": h1}
 
 
+def backward_step(p: dict | None = None, reset_after: bool = True) -> dict[str, np.ndarray]:
+    """The worked step backwards under L = h_{1,1} + h_{1,2}: the pre-activations'
+    gradients ``delta_r, delta_z, delta_n``, ``z``, the direct term ``direct`` = ∂L/∂h_1 ⊙
+    z_1, the rest ``through`` (via the candidate and the gates) and their sum ``d_h0`` =
+    ∂L/∂h_0, each (H,), from ``rnnlab.gru.step_backward`` (torch's convention by default)."""
+    p = params() if p is None else p
+    s = gru.step(x1() @ p["W_ih"].T + p["b_ih"], h0(), p, reset_after)
+    d_h = np.ones((1, H))  # ∂L/∂h_1 (B, H)
+    delta, _, d_h0 = gru.step_backward(s, h0(), d_h, p, reset_after)
+    delta_r, delta_z, delta_n = (block[0] for block in np.split(delta, 3, axis=1))
+    direct = (d_h * s.z_t)[0]
+    out = {"delta_r": delta_r, "delta_z": delta_z, "delta_n": delta_n, "z": s.z_t[0]}
+    return out | {"direct": direct, "through": d_h0[0] - direct, "d_h0": d_h0[0]}
+
+
+def kept_params() -> dict[str, np.ndarray]:
+    """The worked example with ``KEEP_BIAS`` added to the update block of ``b_hh``."""
+    p = params()
+    p["b_hh"][H : 2 * H] += KEEP_BIAS
+    return p
+
+
 def parameter_count(family: str, D: int, H: int) -> int:
     """Parameters of one layer of ``torch.nn.RNN``/``GRU``/``LSTM``: G·H·(D + H + 2)."""
     return GATE_BLOCKS[family] * H * (D + H + 2)
@@ -122,6 +146,16 @@ def numbers() -> dict[str, int | float | str]:
                 pairs = enumerate(values[key], start=1)
                 out |= {f"gru_{label}_{key}_{k}": float(v) for k, v in pairs}
     out["gru_h1_gap"] = float(np.abs(after["h1"] - before["h1"]).max())
+    step = backward_step()  # L = h_{1,1} + h_{1,2}
+    for key in ("delta_r", "delta_z", "delta_n", "direct", "through", "d_h0"):
+        out |= {f"gru_bp_{key}_{k}": float(v) for k, v in enumerate(step[key], start=1)}
+    out["gru_bp_keep_bias"] = KEEP_BIAS
+    kept = backward_step(kept_params())
+    for key in ("z", "d_h0"):
+        out |= {f"gru_bp_keep_{key}_{k}": float(v) for k, v in enumerate(kept[key], start=1)}
+    cho = backward_step(reset_after=False)  # the exercise
+    for key in ("delta_r", "delta_z", "delta_n", "d_h0"):
+        out |= {f"gru_ex_cho_{key}_{k}": float(v) for k, v in enumerate(cho[key], start=1)}
     out["gru_torch_tol"] = TORCH_TOL
 
     for k, (D_, H_) in enumerate(COUNT_SIZES, start=1):

@@ -151,3 +151,98 @@ def test_gru_with_the_parameter_budget_of_a_large_lstm():
     # the positive root of 3H^2 + 3*258*H - budget = 0
     root = (-258 + math.sqrt(258**2 + 4 * budget / 3)) / 2
     assert best == math.floor(root)
+
+
+# The backward pass of the worked step (torch's convention) by hand, L = h_{1,1} + h_{1,2}.
+N_TORCH = (math.tanh(0.25), math.tanh(0.5 - R[1]))  # n_1, from test_torch_convention_by_hand
+HN = (0.5, -1.0)  # W_hn h_0 + b_hn
+DELTA_N = tuple((1 - Z[k]) * (1 - N_TORCH[k] ** 2) for k in range(2))  # ∂L/∂h_1 = (1, 1)
+DELTA_Z = tuple((ch4.H0[k] - N_TORCH[k]) * Z[k] * (1 - Z[k]) for k in range(2))
+DELTA_R = tuple(DELTA_N[k] * HN[k] * R[k] * (1 - R[k]) for k in range(2))
+# (δ^n ⊙ r) W_hn, a row times W_hn = [[0, 1], [-1, 0]]: (v_1, v_2) -> (-v_2, v_1)
+THROUGH = (-DELTA_N[1] * R[1], DELTA_N[0] * R[0])
+
+
+def test_backward_step_follows_the_chain_rule_written_out_by_hand():
+    n = ch4.numbers()
+    for key, values in (
+        ("delta_r", DELTA_R),
+        ("delta_z", DELTA_Z),
+        ("delta_n", DELTA_N),
+        ("direct", Z),  # ∂L/∂h_1 ⊙ z_1 with ∂L/∂h_1 = (1, 1)
+        ("through", THROUGH),
+        ("d_h0", (Z[0] + THROUGH[0], Z[1] + THROUGH[1])),
+    ):
+        got = [n[f"gru_bp_{key}_{k}"] for k in (1, 2)]
+        np.testing.assert_allclose(got, values, rtol=1e-12, atol=1e-15, err_msg=key)
+    # four decimals worked out on paper
+    assert [round(n[f"gru_bp_d_h0_{k}"], 4) for k in (1, 2)] == [0.1909, 0.5550]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kept", [False, True], ids=["worked", "update-bias-raised"])
+def test_backward_step_matches_torch_autograd(kept):
+    torch = pytest.importorskip("torch")
+    import torch_reference as ref
+
+    p = ch4.kept_params() if kept else ch4.params()
+    net = ref.module(torch.nn.GRU, p)
+    h0 = ref.tensor(ch4.h0()[None], grad=True)  # (layers, B, H)
+    _, h_n = net(ref.tensor(ch4.x1()[None]), h0)
+    h_n.sum().backward()  # L = h_{1,1} + h_{1,2}
+    ours = ch4.backward_step(p)
+    delta = np.concatenate([ours["delta_r"], ours["delta_z"], ours["delta_n"]])
+    # b_ih is added to every pre-activation outside the reset gate: its gradient is δ
+    np.testing.assert_allclose(net.bias_ih_l0.grad.numpy(), delta, rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(h0.grad[0, 0].numpy(), ours["d_h0"], rtol=1e-12, atol=1e-16)
+
+
+def test_a_kept_update_gate_passes_the_gradient_on_nearly_unchanged():
+    n = ch4.numbers()
+    # z = σ(W_iz x_1 + KEEP_BIAS) = (σ(5.5), σ(4.5))
+    z = (sig(0.5 + ch4.KEEP_BIAS), sig(-0.5 + ch4.KEEP_BIAS))
+    np.testing.assert_allclose([n["gru_bp_keep_z_1"], n["gru_bp_keep_z_2"]], z, rtol=1e-12)
+    dh0 = np.array([n["gru_bp_keep_d_h0_1"], n["gru_bp_keep_d_h0_2"]])
+    assert np.all(np.abs(dh0 - 1.0) < 0.02)  # "nearly the (1, 1) that arrived at h_1"
+    assert np.all(np.abs(dh0 - np.array(z)) < 1e-2)  # the direct term dominates
+    worked = np.array([n["gru_bp_d_h0_1"], n["gru_bp_d_h0_2"]])
+    assert np.all(np.abs(worked - 1.0) > 0.4)  # ... unlike the worked example's
+
+
+def test_the_exercise_in_chos_form_by_hand_and_by_finite_differences():
+    n = ch4.numbers()
+    # Cho's n_1 = (tanh(0.5), tanh(0)) (test_cho_convention_by_hand)
+    n_cho = (math.tanh(0.5), 0.0)
+    delta_n = tuple((1 - Z[k]) * (1 - n_cho[k] ** 2) for k in range(2))
+    delta_z = tuple((ch4.H0[k] - n_cho[k]) * Z[k] * (1 - Z[k]) for k in range(2))
+    d_rh = (-delta_n[1], delta_n[0])  # δ^n W_hn, W_hn = [[0, 1], [-1, 0]]
+    delta_r = tuple(d_rh[k] * ch4.H0[k] * R[k] * (1 - R[k]) for k in range(2))
+    d_h0 = tuple(Z[k] + d_rh[k] * R[k] for k in range(2))
+    for key, values in (
+        ("delta_r", delta_r),
+        ("delta_z", delta_z),
+        ("delta_n", delta_n),
+        ("d_h0", d_h0),
+    ):
+        got = [n[f"gru_ex_cho_{key}_{k}"] for k in (1, 2)]
+        np.testing.assert_allclose(got, values, rtol=1e-12, atol=1e-15, err_msg=key)
+    assert (
+        n["gru_ex_cho_delta_r_2"] == 0.0 and n["gru_ex_cho_delta_z_2"] == 0.0
+    )  # the prose says so
+
+    # finite differences of L through gru.cell alone (no backward code): h_0, and b_ih for δ
+    def loss(h, p):
+        return gru.cell(ch4.x1(), h, p, reset_after=False).sum()
+
+    eps, p = 1e-6, ch4.params()
+    for k in range(2):
+        e = np.eye(2)[k][None]
+        slope = (loss(ch4.h0() + eps * e, p) - loss(ch4.h0() - eps * e, p)) / (2 * eps)
+        assert slope == pytest.approx(n[f"gru_ex_cho_d_h0_{k + 1}"], abs=1e-8)
+    for j, key in enumerate(("delta_r", "delta_z", "delta_n")):
+        for k in range(2):
+            up, down = ch4.params(), ch4.params()
+            up["b_ih"][j * ch4.H + k] += eps
+            down["b_ih"][j * ch4.H + k] -= eps
+            slope = (loss(ch4.h0(), up) - loss(ch4.h0(), down)) / (2 * eps)
+            assert slope == pytest.approx(n[f"gru_ex_cho_{key}_{k + 1}"], abs=1e-8)

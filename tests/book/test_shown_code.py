@@ -10,9 +10,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SHOWN = {
     "ch1_rnn": [("rnn", "step"), ("rnn", "backward")],
-    "ch2_lstm": [("lstm", "step")],
+    "ch2_lstm": [("lstm", "step"), ("lstm", "step_backward")],
     "ch3_variants": [("variants", "step")],
-    "ch4_gru": [("gru", "step")],
+    "ch4_gru": [("gru", "step"), ("gru", "step_backward")],
     "ch5_attention": [("attention", "attend")],
 }
 
