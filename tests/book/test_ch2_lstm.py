@@ -289,16 +289,23 @@ def test_backward_numbers_match_torch_autograd_step_by_step():
         assert n[f"lstm_bp_t{t}_dch"] + n[f"lstm_bp_t{t}_dcnext"] == n[f"lstm_bp_t{t}_dc"]
 
 
-@pytest.mark.torch
-def test_the_worked_backward_matches_torch_on_the_whole_sequence():
-    torch = pytest.importorskip("torch")
+def _torch_backward_of_worked_example(loss):
+    """torch's nn.LSTM with the worked example's parameters, run on its inputs from zero
+    states and taken back from ``loss(output)``: the module and c_0, with their gradients."""
+    import torch
     import torch_reference as ref
 
     p, (xs, _) = ch2_lstm.params(), ch2_lstm.inputs()
     net = ref.module(torch.nn.LSTM, p)
     c0 = ref.tensor(np.zeros((1, 1, 1)), grad=True)
     out, _ = net(ref.tensor(xs), (ref.tensor(np.zeros((1, 1, 1))), c0))
-    out[-1].sum().backward()
+    loss(out).backward()
+    return net, c0
+
+
+@pytest.mark.torch
+def test_the_worked_backward_matches_torch_on_the_whole_sequence():
+    net, c0 = _torch_backward_of_worked_example(lambda out: out[-1].sum())  # L = h_2
     n = backprop_numbers()
     summed = np.add(deltas(n, "t1"), deltas(n, "t2"))  # ∂L/∂b_ih = δ_1 + δ_2
     np.testing.assert_allclose(net.bias_ih_l0.grad.numpy(), summed, rtol=1e-12, atol=1e-16)
@@ -335,14 +342,7 @@ def test_the_exercise_loss_on_both_outputs_by_hand():
 
 @pytest.mark.torch
 def test_the_exercise_numbers_match_torch_autograd():
-    torch = pytest.importorskip("torch")
-    import torch_reference as ref
-
-    p, (xs, _) = ch2_lstm.params(), ch2_lstm.inputs()
-    net = ref.module(torch.nn.LSTM, p)
-    c0 = ref.tensor(np.zeros((1, 1, 1)), grad=True)
-    out, _ = net(ref.tensor(xs), (ref.tensor(np.zeros((1, 1, 1))), c0))
-    out.sum().backward()  # L = h_1 + h_2
+    net, c0 = _torch_backward_of_worked_example(lambda out: out.sum())  # L = h_1 + h_2
     n = backprop_numbers()
     summed = np.add(deltas(n, "ex"), deltas(n, "t2"))  # step 2's δ is unchanged
     np.testing.assert_allclose(net.bias_ih_l0.grad.numpy(), summed, rtol=1e-12, atol=1e-16)
