@@ -5,10 +5,13 @@
 glues every entry (``glue(name, value, display=False)``) and cites them in its prose, and
 a test checks that the built book shows exactly these values.
 
-The two trainings run with torch (extra ``rnnlab[book]``): ``long_memory``, the adding
-problem of chapter 2, and ``seq2seq``, the date translator with attention of chapter 5.
-They are the book's experiments, not models of the package: the models are
-``rnnlab.lstm``, ``rnnlab.attention`` and their neighbours.
+The trainings run with torch (extra ``rnnlab[book]``): ``long_memory``, the adding
+problem of chapter 2; ``seq2seq``, the date translator with attention of chapter 5; and
+``char_lm``, the character-level language model of chapters 1, 2 and 4, trained on the
+Python source in ``corpus/`` and kept on disk between builds (``disk_cache``), with
+``inside_cells``, the look inside its LSTM, ``lm_figures`` and ``lm_numbers``. They are
+the book's experiments, not models of the package: the models are ``rnnlab.lstm``,
+``rnnlab.attention`` and their neighbours.
 """
 
 import numpy as np

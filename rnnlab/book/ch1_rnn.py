@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 
 from rnnlab import rnn
-from rnnlab.book import bracketed
+from rnnlab.book import bracketed, lm_numbers
 
 Params = dict[str, np.ndarray]
 SCALES = (0.5, 0.9, 1.0, 1.1, 1.5, 3.0)  # W_hh = s·Q in the gradient-norm plot
@@ -173,5 +173,6 @@ def numbers() -> dict[str, int | float | str]:
         for which, s in (("low", S_LOW), ("high", S_HIGH), ("big", S_BIG)):
             out[f"rnn_grad_{tag}_{which}"] = float(gradient_norms(s, scale)[GRAD_K])
     out["rnn_grad_input_big_T"] = float(gradient_norms(S_BIG, 1.0)[GRAD_T])
+    out |= lm_numbers.ch1()  # the language model
     out |= exercise_numbers()
     return out

@@ -16,7 +16,7 @@ import numpy as np
 
 from rnnlab import init, lstm, torch_bridge
 from rnnlab.activations import sigmoid, tanh
-from rnnlab.book import bracketed, ch2_backprop, long_memory
+from rnnlab.book import bracketed, ch2_backprop, lm_numbers, long_memory
 from rnnlab.book.ch4_gru import GATE_BLOCKS, parameter_count
 
 Params = dict[str, np.ndarray]
@@ -304,6 +304,7 @@ def numbers() -> dict[str, int | float | str]:
     out["lstm_agree"] = _agreed(worked_vs_torch(), ex["diff"], stacked["diff"], both["diff"])
 
     out |= adding_numbers()
+    out |= lm_numbers.ch2()  # the language model and the look inside its cells
     return out | exercise_numbers()
 
 

@@ -16,6 +16,7 @@ import functools
 import numpy as np
 
 from rnnlab import gru, init
+from rnnlab.book import lm_numbers
 
 D, H = 1, 2
 X1 = 1.0
@@ -176,4 +177,4 @@ def numbers() -> dict[str, int | float | str]:
     gap = convention_gap()
     out |= {"gru_swap_D": SWAP_D, "gru_swap_H": SWAP_H, "gru_swap_T": SWAP_T}
     out |= {"gru_swap_max": float(gap.max()), "gru_swap_mean": float(gap.mean())}
-    return out
+    return out | lm_numbers.ch4()  # the language model with all three kinds
