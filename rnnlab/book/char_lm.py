@@ -19,7 +19,6 @@ functions. Trained models are kept on disk (``disk_cache``) under a key made of 
 file's code, the corpus, the settings and torch's version.
 """
 
-import contextlib
 import hashlib
 import math
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnlab.book import disk_cache
+from rnnlab.book import disk_cache, seeded
 
 CORPUS = Path(__file__).with_name("corpus") / "stdlib.txt"
 HELD_OUT = "# ==== Lib/textwrap.py ====\n"  # the held-out module starts at this line
@@ -168,23 +167,6 @@ class Run:
     model: object  # the trained CharModel
 
 
-@contextlib.contextmanager
-def deterministic(seed: int):
-    """Seeded torch, one thread, float32; the caller's generator and settings come back."""
-    import torch
-
-    threads, dtype = torch.get_num_threads(), torch.get_default_dtype()
-    torch.set_num_threads(1)  # one thread: deterministic, and kind to a shared machine
-    torch.set_default_dtype(torch.float32)
-    try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            yield
-    finally:
-        torch.set_num_threads(threads)
-        torch.set_default_dtype(dtype)
-
-
 def fit(kind: str, H: int, chunk: int, batch: int, steps: int, lr: float, seed: int) -> Run:
     """Train ``kind`` with Adam and truncated BPTT (no cache). The streams start again
     from a zero state whenever they run out."""
@@ -193,7 +175,7 @@ def fit(kind: str, H: int, chunk: int, batch: int, steps: int, lr: float, seed: 
     data = text()
     xs, ys = (torch.from_numpy(a) for a in streams(data.train, batch))
     per_pass = xs.shape[0] // chunk
-    with deterministic(seed):
+    with seeded.torch_run(seed):
         start = time.process_time()  # CPU time: the machine may be shared
         net = model(kind, len(data.chars), H)
         optimizer = torch.optim.Adam(net.parameters(), lr=lr)
@@ -252,7 +234,7 @@ def sample(net, prompt: str, length: int, temperature: float, seed: int = 0) -> 
     data = text()
     ids = torch.from_numpy(data.encode(prompt))[:, None]  # (P, 1)
     out = []
-    with deterministic(seed), torch.no_grad():
+    with seeded.torch_run(seed), torch.no_grad():
         logits, state = net(ids)
         for _ in range(length):
             out.append(pick(logits[-1, 0], temperature))

@@ -23,6 +23,8 @@ from functools import cache
 
 import numpy as np
 
+from rnnlab.book import seeded
+
 FEATURES = 2  # (number, marker) at every step
 TOLERANCE = 0.04  # an answer counts as right when |prediction - target| < 0.04 (as in 1997)
 # The chapter's run: long enough that the plain RNN fails, short enough for ~10 s of CPU.
@@ -142,22 +144,14 @@ def _train(
 
     if kind not in ("RNN", "LSTM"):
         raise ValueError(f"kind must be 'RNN' or 'LSTM', got {kind!r}")
-    threads, dtype = torch.get_num_threads(), torch.get_default_dtype()
-    torch.set_num_threads(1)  # one thread: deterministic, and kind to a shared machine
-    torch.set_default_dtype(torch.float32)  # whatever the caller set: float32 as the data
-    try:
-        with torch.random.fork_rng(devices=[]):  # seeded here; the caller's generator is kept
-            torch.manual_seed(seed)
-            start = time.perf_counter()
-            model = _model(kind, H)
-            losses = _fit(model, T, steps, batch, lr, seed)
-            seconds = time.perf_counter() - start
+    with seeded.torch_run(seed):  # float32, as the data
+        start = time.perf_counter()
+        model = _model(kind, H)
+        losses = _fit(model, T, steps, batch, lr, seed)
+        seconds = time.perf_counter() - start
         xs, targets = held_out(T, seed, test_size)
         with torch.no_grad():
             error = (model(torch.from_numpy(xs)) - torch.from_numpy(targets)).numpy()
-    finally:
-        torch.set_num_threads(threads)
-        torch.set_default_dtype(dtype)
     return Run(
         kind=kind,
         losses=tuple(losses),

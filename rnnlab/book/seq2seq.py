@@ -16,7 +16,6 @@ does not import it. The layout is batch-first inside attention (``keys (B, S, H)
 ``rnnlab.attention``) and time-major everywhere else (``source (S, B)``, ``logits (10, B, V)``).
 """
 
-import contextlib
 import functools
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the torch idiom)
 from torch import nn
 
+from rnnlab.book import seeded
 from rnnlab.data import DateTask
 from rnnlab.data.dates import BOS, ISO_LENGTH
 
@@ -193,17 +193,6 @@ class Trained:
     seconds: float
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run torch on one thread: the sums then happen in one fixed order on every machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 @functools.cache
 def train(seed: int = 0, kind: str | None = "additive", n_train: int = 8000,
           n_test: int = 1000, epochs: int = 3, batch_size: int = 64, E: int = 32,
@@ -216,8 +205,7 @@ def train(seed: int = 0, kind: str | None = "additive", n_train: int = 8000,
     """
     start = time.perf_counter()
     task = DateTask.make(n_train, n_test, seed)
-    with torch.random.fork_rng(devices=[]), _one_thread():
-        torch.manual_seed(seed)
+    with seeded.torch_run(seed):
         model = Seq2Seq(len(task.source), len(task.target), E=E, H=H, kind=kind, A=H)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         order = torch.Generator().manual_seed(seed)
