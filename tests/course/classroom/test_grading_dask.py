@@ -118,7 +118,18 @@ def _feedback(out):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, scheduler, postgres_url):
+def database(postgres_url):
+    """A database of its own on the session's PostgreSQL server (the other test's
+    gradebook holds its own class)."""
+    engine = sqlalchemy.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as db:
+        db.execute(sqlalchemy.text("CREATE DATABASE dask_gradebook"))
+    engine.dispose()
+    return f"{postgres_url.rsplit('/', 1)[0]}/dask_gradebook"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, scheduler, database):
     """The class graded on this machine (SQLite) and on the cluster (PostgreSQL), one
     worker killed while it grades."""
     address, workers = scheduler
@@ -133,7 +144,7 @@ def graded(tmp_path_factory, scheduler, postgres_url):
     env.pop("RNNLAB_DB_URL", None)
     out = base / "cluster"
     command = [str(BIN / "rnnlab"), "grade", str(folder), "--out", str(out), *options]
-    command += ["--db", postgres_url, "--scheduler", address]
+    command += ["--db", database, "--scheduler", address]
     running = subprocess.Popen(
         command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -148,7 +159,7 @@ def graded(tmp_path_factory, scheduler, postgres_url):
         time.sleep(0.2)
     stdout, stderr = running.communicate(timeout=900)
     cluster = subprocess.CompletedProcess(command, running.returncode, stdout, stderr)
-    return local, cluster, killed, base / "local", out, postgres_url
+    return local, cluster, killed, base / "local", out, database
 
 
 def test_both_runs_succeed_and_a_worker_was_killed_mid_job(graded):
