@@ -7,6 +7,7 @@ graded again on the other worker, and grades.csv, the feedback and the gradebook
 those of the same class graded on this machine.
 """
 
+import contextlib
 import os
 import re
 import socket
@@ -47,11 +48,13 @@ def _class(folder):
 
 
 @pytest.fixture(scope="module")
-def scheduler():
-    """A scheduler on 127.0.0.1 and two workers of one thread; their processes."""
+def scheduler(tmp_path_factory):
+    """A scheduler on 127.0.0.1 and two workers of one thread; their processes. The
+    workers' temporary folders (a killed worker leaves its own) are the test's."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env["TMPDIR"] = str(tmp_path_factory.mktemp("workers"))
     dask = str(BIN / "dask")
     common = ["--no-dashboard"]
     started = [
@@ -71,7 +74,10 @@ def scheduler():
             client.wait_for_workers(2, timeout=120)
         yield address, started[1:]
     finally:
-        for process in started:
+        for process in reversed(started):  # workers first, each removing its folders
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=30)
             run.kill_tree(process.pid)
 
 
