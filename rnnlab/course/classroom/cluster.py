@@ -29,6 +29,7 @@ from rnnlab.course.classroom.task import Isolation
 
 CONNECT_TIMEOUT = 10  # seconds to reach the scheduler
 RETRIES = 2  # a job whose worker raised is tried this many more times
+WORKERS_DIED = "every worker that graded it died while grading it"
 DAEMON = (
     "its workers run as daemonic processes, which may not start the grading process: "
     "start them with DASK_DISTRIBUTED__WORKER__DAEMON=False (or dask worker --no-nanny)"
@@ -137,8 +138,10 @@ def failed(one: job.Job, error: BaseException) -> job.Result:
     """The result of a job that gave no result: its worker died too often, or the job's
     own code raised (a fault of the grader's, not of the notebook)."""
     name = type(error).__name__
-    status = "crashed" if name == "KilledWorker" else "error"
-    reason = f"the job failed on the cluster: {name}: {error}"[:300]
+    if name == "KilledWorker":
+        status, reason = "crashed", f"{WORKERS_DIED} ({name}); see the workers' logs"
+    else:
+        status, reason = "error", f"the job failed on the cluster: {name}: {error}"[:300]
     return job.Result(Row(one.student, one.assignment, 0.0, one.course.max_score, status, reason))
 
 
