@@ -46,6 +46,7 @@ def _grade(args: argparse.Namespace) -> int:
             limits=limits,
             assignments=args.assignment or (),
             sandboxed=not args.unsafe_no_sandbox,
+            scheduler=args.scheduler,
             echo=lambda line: print(line, flush=True),
         )
     except (course.CourseError, sandbox.SandboxUnavailableError) as err:
@@ -88,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         default=os.cpu_count(),
         metavar="N",
         help="notebooks graded at a time (default: the number of CPUs)",
+    )
+    grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=os.environ.get("RNNLAB_SCHEDULER") or None,
+        help="grade on the workers of this Dask scheduler, e.g. tcp://host:8786 "
+        "(default: $RNNLAB_SCHEDULER, else on this machine)",
     )
     grade.add_argument(
         "--timeout",

@@ -5,10 +5,12 @@ the modules hold one step each:
 
 * the run: ``collect`` (find the notebooks; bad input is one student's problem),
   ``course`` (the grading folder), ``lock`` (one run per folder), ``secret`` (where the
-  hidden cases come from), ``task`` (one notebook's job), ``run`` (child processes with
-  limits), ``outcomes`` (a job's files and the row it ends as), ``report`` (grades.csv and
-  the summary);
-* one notebook: ``worker`` (nbgrader inside a child), ``executor`` (nbgrader's Execute
+  hidden cases come from), ``job`` (one notebook's grading, bytes in, data out),
+  ``cluster`` (where jobs run: here, or on a Dask cluster), ``task`` (what the grading
+  process reads), ``run`` (child processes with limits), ``outcomes`` (a job's files and
+  the row it ends as), ``report`` (grades.csv, the progress and the summary);
+* one notebook: ``worker`` (nbgrader inside a child, in the job's private folder; and
+  the driver's one writer of the gradebook), ``executor`` (nbgrader's Execute
   step, the test cells decided here), ``verdicts`` (the course's test cells, run in the
   grader's process), ``remote`` (proxies that call the student's functions), ``failures``
   (why points were lost), ``feedback`` (no hidden tests in feedback);

@@ -9,13 +9,21 @@ The steps, in order:
    sandboxes' ``rnnlab``.
 3. ``prepare`` (one child process): the assignments and students are recorded in the
    gradebook, as ``nbgrader generate_assignment`` does, so grading works on a fresh
-   clone; grades this run does not replace are removed.
-4. ``worker.grade`` (one child process per pair, ``jobs`` at a time): autograde and
-   feedback, the kernel in its sandbox, the tests decided by the grader's process.
-5. ``outcomes`` and ``report``: once every sandbox is gone, grades.csv (written whole or
-   not at all) in the grading folder, and a summary.
+   clone; grades this run does not replace are removed. The assignments alone also go
+   into a template gradebook, which each job starts from.
+4. ``job.grade`` per pair, ``jobs`` at a time on this machine or on the workers of a
+   Dask cluster (``cluster``): the notebook's bytes and the assignment's files go in;
+   in a private folder, ``worker.grade`` (a child process) autogrades and writes the
+   feedback, the kernel in its sandbox, the tests decided by the grader's process; the
+   row, the files and the grades come back as data.
+5. as results come back, the driver puts the files into the grading folder and
+   ``worker.record`` (a child of the driver, the gradebook's only writer) records the
+   grades; one progress line per notebook.
+6. ``report``: once every sandbox is gone, grades.csv (written whole or not at all) in
+   the grading folder, and a summary.
 """
 
+import contextlib
 import json
 import os
 import sysconfig
@@ -25,8 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnnlab.course.classroom import (
+    cluster,
     collect,
     course,
+    job,
     lock,
     outcomes,
     report,
@@ -37,10 +47,13 @@ from rnnlab.course.classroom import (
 )
 from rnnlab.course.classroom.cgroups import Cgroup
 from rnnlab.course.classroom.course import CourseError
-from rnnlab.course.classroom.task import Isolation, Task
+from rnnlab.course.classroom.task import Isolation
 
 WORKER = "rnnlab.course.classroom.worker"
 PREPARE_TIMEOUT = 600.0
+RECORD_TIMEOUT = 600.0
+PROGRESS_LOG = "progress.log"  # in logs/: the progress lines the terminal shows
+TEMPLATE = "template.db"  # in the scratch folder: the gradebook a job starts from
 GONE = "no longer in the folder of submissions: an earlier grade was removed"
 UNSAFE = "graded without a sandbox (--unsafe-no-sandbox): as safe as the notebook is honest"
 
@@ -67,15 +80,26 @@ def _prepare(
     db_url: str,
 ) -> dict:
     """Run ``worker.prepare``: ``{"max_scores": ..., "vanished": [...]}``."""
-    log, result = out / "logs" / "prepare.log", out / course.SCRATCH / "prepare.json"
+    template = out / course.SCRATCH / TEMPLATE
+    args = (out, assignments, students, ungraded, db_url, template)
+    return _in_child(out, "prepare", args, PREPARE_TIMEOUT, "recording the assignments")
+
+
+def _record(out: Path, db_url: str, results: list[job.Result]) -> None:
+    """Run ``worker.record``: the grades of finished jobs into the gradebook."""
+    records = [result.record() for result in results]
+    _in_child(out, "record", (out, db_url, records), RECORD_TIMEOUT, "recording grades")
+
+
+def _in_child(out: Path, name: str, args: tuple, timeout: float, doing: str) -> dict:
+    """Run ``worker.<name>(*args, log, result)`` in a child process; its JSON result."""
+    log, result = out / "logs" / f"{name}.log", out / course.SCRATCH / f"{name}.json"
     result.unlink(missing_ok=True)
-    args = (out, assignments, students, ungraded, db_url, log, result)
-    job = run.Job(("prepare",), f"{WORKER}:prepare", args, PREPARE_TIMEOUT)
-    outcome = run.run_one(job)
+    outcome = run.run_one(run.Job((name,), f"{WORKER}:{name}", (*args, log, result), timeout))
     if outcome.exitcode != 0 or not result.exists():
         text = log.read_text(errors="replace") if log.exists() else "(no log: it did not start)"
         tail = "\n".join(text.splitlines()[-15:])
-        raise CourseError(f"recording the assignments in the gradebook failed:\n{tail}")
+        raise CourseError(f"{doing} in the gradebook failed:\n{tail}")
     return json.loads(result.read_text())
 
 
@@ -83,27 +107,21 @@ def _prepare(
 class _Run:
     """What every notebook of one run shares."""
 
-    out: Path
-    db_url: str
     limits: Limits
-    isolation: Isolation
+    sandboxed: bool
     secret: bytes
+    courses: dict[str, job.Course]
 
-    def job(self, submission: collect.Submission, number: int) -> run.Job:
-        """The grading job of one submitted notebook, its files of an earlier run reset."""
-        paths = outcomes.JobFiles(self.out, submission.student, submission.assignment)
-        for path in (paths.result, paths.progress, paths.journal):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.unlink(missing_ok=True)
-        seed = secret.case_seed(self.secret, paths.student, paths.assignment, submission.content)
-        task = Task(
-            root=self.out, student=paths.student, assignment=paths.assignment, number=number,
-            db_url=self.db_url, timeout=self.limits.timeout,
-            cell_timeout=self.limits.cell_timeout, memory_bytes=self.limits.memory_bytes,
-            seed=seed, isolation=self.isolation, log=paths.log, result=paths.result,
-            progress=paths.progress, journal=paths.journal,
+    def job_of(self, submission: collect.Submission, number: int) -> job.Job:
+        """The grading job of one submitted notebook."""
+        content = submission.content
+        seed = secret.case_seed(self.secret, submission.student, submission.assignment, content)
+        return job.Job(
+            student=submission.student, assignment=submission.assignment, content=content,
+            course=self.courses[submission.assignment], number=number, seed=seed,
+            timeout=self.limits.timeout, cell_timeout=self.limits.cell_timeout,
+            memory_bytes=self.limits.memory_bytes, sandboxed=self.sandboxed,
         )  # fmt: skip
-        return run.Job((paths.student, paths.assignment), f"{WORKER}:grade", (task,), task.timeout)
 
 
 def _cgroup(sandboxed: bool) -> Cgroup | None:
@@ -144,6 +162,7 @@ def grade_class(
     limits: Limits | None = None,
     assignments: Collection[str] = (),
     sandboxed: bool = True,
+    scheduler: str | None = None,
     echo: Callable[[str], None] = print,
 ) -> list[report.Row]:
     """Grade every student's notebooks in ``submissions``; write ``out/grades.csv``.
@@ -158,6 +177,8 @@ def grade_class(
         limits: time and memory per notebook.
         assignments: grade only these; default those that anyone submitted.
         sandboxed: run each kernel in a bubblewrap sandbox (False: for a trusted folder).
+        scheduler: a Dask scheduler's address (``tcp://host:8786``): grade on its
+            workers; None grades on this machine, ``jobs`` at a time.
         echo: prints progress and the summary.
 
     Returns:
@@ -172,43 +193,59 @@ def grade_class(
     found = collect.collect(submissions, known, assignments)
     if not found.submissions:
         raise CourseError(f"no notebook of {known} in {submissions}")
-    cgroup = _cgroup(sandboxed)  # before anything is written: no grading without a sandbox
+    # Before anything is written: no grading without a sandbox, or without the cluster.
+    cgroup = None if scheduler else _cgroup(sandboxed)
+    engine = cluster.Dask(scheduler) if scheduler else None
     try:
         out.mkdir(parents=True, exist_ok=True)
         with lock.held(out):
-            rows = _grade_locked(found, root, out, db_url, jobs, limits, cgroup, echo)
+            setting = _Setting(root, out, db_url, limits, sandboxed, cgroup)
+            rows, workers = _grade_locked(found, setting, engine, jobs, echo)
     finally:
         if cgroup is not None:
             cgroup.remove()  # whatever the run left (it removes its sandboxes as it goes)
-    workers = jobs or os.cpu_count() or 1
+        if engine is not None:
+            engine.close()
     echo(report.summary(rows, found.notes, time.monotonic() - start, workers))
     return rows
 
 
+@dataclass
+class _Setting:
+    """Where and how a run grades."""
+
+    root: Path
+    out: Path
+    db_url: str | None
+    limits: Limits
+    sandboxed: bool
+    cgroup: Cgroup | None  # this machine's, when it grades here
+
+
 def _grade_locked(
     found: collect.Collected,
-    root: Path,
-    out: Path,
-    db_url: str | None,
+    setting: _Setting,
+    engine: "cluster.Dask | None",
     jobs: int | None,
-    limits: Limits,
-    cgroup: Cgroup | None,
     echo: Callable[[str], None],
-) -> list[report.Row]:
+) -> tuple[list[report.Row], int]:
+    """Grade in the locked grading folder; the rows, and how many jobs ran at a time."""
+    root, out, cgroup = setting.root, setting.out, setting.cgroup
     graded = sorted({s.assignment for s in found.submissions})
     course.set_up(root, out, graded)
-    isolation = _isolation(root, out, graded, cgroup)
     key, note = secret.course_secret(root)
     if note:
         found.notes.append(note)
-    db_url = db_url or os.environ.get("RNNLAB_DB_URL") or course.default_db_url(out)
+    db_url = setting.db_url or os.environ.get("RNNLAB_DB_URL") or course.default_db_url(out)
     # A name that is no student id (collect says why) never reaches the gradebook.
     named = [s for s in found.submissions if collect.is_student_id(s.student)]
     students = sorted({s.student for s in named})
     ungraded = [(s.student, s.assignment) for s in named if s.content is None]
     prepared = _prepare(out, graded, students, ungraded, db_url)
     max_scores = prepared["max_scores"]
-    this = _Run(out, db_url, limits, isolation, key)
+    template = out / course.SCRATCH / TEMPLATE
+    courses = {a: job.Course.read(out, a, max_scores[a], template) for a in graded}
+    this = _Run(setting.limits, setting.sandboxed, key, courses)
 
     rows, todo = [], []
     for student in prepared["vanished"]:
@@ -225,34 +262,36 @@ def _grade_locked(
             rows.append(outcomes.not_graded(submission, max_scores[submission.assignment]))
         else:
             course.place(out, submission)
-            todo.append(this.job(submission, len(todo)))
+            todo.append(this.job_of(submission, len(todo)))
 
-    finished = 0
-
-    def done(job: run.Job, outcome: run.Outcome) -> None:
-        nonlocal finished
-        finished += 1
-        student, assignment = job.key
-        row = outcomes.row_of(
-            outcomes.JobFiles(out, student, assignment),
-            outcome,
-            max_scores[assignment],
-            limits.timeout,
-        )
-        rows.append(row)
-        echo(
-            f"[{finished:>3}/{len(todo)}] {student} {assignment}: {row.status} "
-            f"{row.score:g}/{row.max_score:g} ({outcome.seconds:.1f} s)"
-        )
-
+    if engine is None:
+        isolation = _isolation(root, out, graded, cgroup)
+        scratch = out / course.SCRATCH / "work"
+        scratch.mkdir(exist_ok=True)
+        engine = cluster.Local(jobs or os.cpu_count() or 1, isolation, scratch)
+    workers = engine.workers
+    progress = report.Progress(len(todo))
     try:
-        run.run_all(todo, jobs or os.cpu_count() or 1, done)
+        with (
+            contextlib.closing(cluster.finished(engine, todo)) as batches,
+            (out / "logs" / PROGRESS_LOG).open("w") as log,
+        ):
+            for batch in batches:
+                results = [result for _, result in batch]
+                for result in results:
+                    job.unpack(result, out)
+                _record(out, db_url, results)
+                for result in results:
+                    rows.append(result.row)
+                    line = progress.line(result.row, result.seconds)
+                    echo(line)
+                    print(line, file=log, flush=True)
     finally:
         if cgroup is not None:
             cgroup.kill()  # every sandbox of the run is gone before grades.csv is written
-    if cgroup is None:
+    if not setting.sandboxed:
         for row in rows:
             row.reason = f"{row.reason}; {UNSAFE}" if row.reason else UNSAFE
     rows.sort(key=lambda r: (r.student, r.assignment))
     report.write_csv(rows, out / "grades.csv")
-    return rows
+    return rows, workers

@@ -90,3 +90,10 @@ def _result(path: Path) -> dict | None:
         return None
     fields = isinstance(result, dict) and {"status", "reason"} <= set(result)
     return result if fields and result["status"] in report.STATUSES else None
+
+
+def gradebook_of(path: Path) -> dict | None:
+    """The grades a graded job left in its result file (``worker._grades``), or None."""
+    result = _result(path)
+    saved = result.get("gradebook") if result else None
+    return saved if isinstance(saved, dict) else None

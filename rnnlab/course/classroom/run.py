@@ -1,20 +1,18 @@
-"""Run grading jobs in child processes, N at a time, each under a wall-clock limit.
+"""Run a grading step in a child process, under a wall-clock limit.
 
-nbgrader grades one notebook at a time in a process, and a gradebook (SQLite or
-PostgreSQL) accepts several processes at once, so the driver runs one process per
-(student, assignment), ``jobs`` of them at a time. Children are forked from a server
-that imported nbgrader once (``forkserver`` with a preload), so a job costs a kernel
-start, not two seconds of imports. A job over its time limit is killed with every
-process under it: the kernel runs in its own session, so killing a process group
-would leave it running.
+nbgrader grades one notebook at a time in a process, so each (student, assignment) is
+graded in a process of its own (``job.grade``; ``cluster`` runs several at a time), and
+the driver's gradebook steps (``worker.prepare``, ``worker.record``) run in one.
+Children are forked from a server that imported nbgrader once (``forkserver`` with a
+preload), so a job costs a kernel start, not two seconds of imports. A job over its
+time limit is killed with every process under it: the kernel runs in its own session,
+so killing a process group would leave it running.
 """
 
 import contextlib
 import importlib
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import psutil
@@ -86,26 +84,3 @@ def run_one(job: Job, running: set[int] | None = None) -> Outcome:
     finally:
         running.discard(process.pid)
     return Outcome(process.exitcode, timed_out, time.monotonic() - start)
-
-
-def run_all(
-    jobs: Iterable[Job], workers: int, done: Callable[[Job, Outcome], None] = lambda j, o: None
-) -> dict[tuple, Outcome]:
-    """Run jobs ``workers`` at a time; call ``done`` as each one ends (in the caller's
-    thread, in order of completion); return every outcome by key. On Ctrl-C the jobs
-    not started are dropped and the running ones killed, kernels included."""
-    outcomes, running = {}, set()
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    futures = {pool.submit(run_one, job, running): job for job in jobs}
-    try:
-        for future in as_completed(futures):
-            job = futures[future]
-            outcomes[job.key] = future.result()
-            done(job, outcomes[job.key])
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for pid in list(running):
-            kill_tree(pid)
-        raise
-    pool.shutdown()
-    return outcomes

@@ -4,6 +4,10 @@
 already imported nbgrader (two seconds saved per notebook). Each child limits its own
 memory (the kernel it starts inherits the limit), sends its output to a log file, and
 writes a small JSON result the driver reads back.
+
+``grade`` works in a job's private folder with a private gradebook (``job.py``), so it
+never sees the course's gradebook: the grades it leaves travel back as data, and
+``record``, a child of the driver, is the only one that writes them into the gradebook.
 """
 
 import contextlib
@@ -89,12 +93,16 @@ def prepare(
     students: list[str],
     ungraded: list[tuple[str, str]],
     db_url: str,
+    template: Path,
     log: Path,
     result: Path,
 ) -> None:
     """Record the assignments (nbgrader generate_assignment) and the students in the
     gradebook, clear what no longer holds, and write ``{"max_scores": {assignment:
     max_score}, "vanished": [student, ...]}``.
+
+    The assignments are also recorded, alone, in a new SQLite gradebook ``template``:
+    each job grades into a copy of it (``job.py``).
 
     The release copy goes to a scratch folder, never to the course's exercises/. The
     students are created here, one after the other, because two grading processes that
@@ -107,11 +115,14 @@ def prepare(
     _start(log)
     cfg = load_config(root, db_url)
     cfg.CourseDirectory.release_directory = f"{course.SCRATCH}/release"
-    for assignment in assignments:
-        coursedir = CourseDirectory(config=cfg, assignment_id=assignment)
-        generate = GenerateAssignment(coursedir=coursedir, config=cfg)
-        generate.force = True
-        generate.start()
+    template.unlink(missing_ok=True)
+    for url in (db_url, f"sqlite:///{template.resolve()}"):
+        cfg.CourseDirectory.db_url = url
+        for assignment in assignments:
+            coursedir = CourseDirectory(config=cfg, assignment_id=assignment)
+            generate = GenerateAssignment(coursedir=coursedir, config=cfg)
+            generate.force = True
+            generate.start()
     with Gradebook(db_url, cfg.CourseDirectory.course_id) as gb:
         for student in students:
             gb.update_or_create_student(student)
@@ -164,6 +175,56 @@ def grade(task: Task) -> None:
     _write(task.result, outcome)
 
 
+def _grades(task: Task, cfg: Config) -> dict:
+    """What autograde wrote into the job's private gradebook, as data for ``record``:
+    per notebook, each grade cell's ``[auto_score, needs_manual_grade]``, each
+    solution cell's ``auto_comment``, and the late penalty."""
+    with Gradebook(task.db_url, cfg.CourseDirectory.course_id) as gb:
+        submission = gb.find_submission(task.assignment, task.student)
+        return {
+            notebook.name: {
+                "grades": {g.name: [g.auto_score, g.needs_manual_grade] for g in notebook.grades},
+                "comments": {c.name: c.auto_comment for c in notebook.comments},
+                "late_submission_penalty": notebook.late_submission_penalty,
+            }
+            for notebook in submission.notebooks
+        }
+
+
+def record(root: Path, db_url: str, records: list[dict], log: Path, result: Path) -> None:
+    """Write the grades of finished jobs into the course's gradebook: the one writer.
+
+    Each record is ``{"student", "assignment", "status", "gradebook"}``; an ``invalid``
+    notebook was never autograded and changes nothing. Any other gets its submission
+    (created as autograde does), whose automatic scores and comments become those the
+    job's private gradebook held (``_grades``), or none when it was not graded (killed,
+    timed out, crashed). As in nbgrader's SaveAutoGrades, a manual score is kept and a
+    cell with one, or with no automatic score, needs manual grading. Writes ``{"recorded": n}``.
+    """
+    _start(log)
+    cfg = load_config(root, db_url)
+    recorded = 0
+    with Gradebook(db_url, cfg.CourseDirectory.course_id) as gb:
+        for item in records:
+            if item["status"] == "invalid":
+                continue
+            gb.update_or_create_student(item["student"])
+            submission = gb.update_or_create_submission(item["assignment"], item["student"])
+            graded = item.get("gradebook") or {}
+            for notebook in submission.notebooks:
+                saved = graded.get(notebook.name, {})
+                for grade in notebook.grades:
+                    auto, _ = saved.get("grades", {}).get(grade.name, [None, True])
+                    grade.auto_score = auto
+                    grade.needs_manual_grade = grade.manual_score is not None or auto is None
+                for comment in notebook.comments:
+                    comment.auto_comment = saved.get("comments", {}).get(comment.name)
+                notebook.late_submission_penalty = saved.get("late_submission_penalty")
+            gb.db.commit()
+            recorded += 1
+    _write(result, {"recorded": recorded})
+
+
 def _sandbox(task: Task) -> Sandbox | None:
     """The sandbox of this task's kernel (its own cgroup inside the run's), or None."""
     isolation = task.isolation
@@ -206,6 +267,7 @@ def _autograde(task: Task, box: Sandbox | None) -> dict:
     generate.force = True
     generate.start()
     result = summarize(task, cfg)
+    result["gradebook"] = _grades(task, cfg)
     if _limit_feedback(task.root / "feedback" / task.student / task.assignment):
         result["reason"] = "; ".join(filter(None, [result["reason"], FEEDBACK_CUT]))
     return result
