@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "book"))
 from book_tools import BOOK, REPO, Build, build_book, toc_files  # noqa: E402
 
 COLD_AIM, CACHED_AIM = 180.0, 10.0
