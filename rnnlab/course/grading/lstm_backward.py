@@ -54,12 +54,20 @@ def _diagnose(fn, got: dict, key: str, args: tuple, hint: str) -> str:
     if found:
         return found
     expected = lstm.backward(*args)
-    if key != "W_ih" and _core.close(np.asarray(got["W_ih"]), expected["W_ih"]):
+    if key != "W_ih" and _agrees(got["W_ih"], expected["W_ih"]):
         return f"your δ_t is right at every step (your dW_ih agrees), so check d{key}: {hint}"
     found = _first_step(fn, args, key)
     if found or key not in PARAMETERS:
         return found or hint
     return f"{hint}; with " + "; ".join(DELTAS.values())
+
+
+def _agrees(got, expected: np.ndarray) -> bool:
+    """Whether the student's ``got`` (anything at all) holds the expected numbers."""
+    try:
+        return _core.close(np.asarray(got), expected)
+    except (ValueError, TypeError):
+        return False
 
 
 def _mistakes(key: str, args: tuple) -> list[tuple[str, object]]:

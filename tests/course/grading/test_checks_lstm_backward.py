@@ -141,6 +141,18 @@ def test_a_wrong_dh0_gets_its_formula_not_a_gate():
     assert "dh0 = δ_1 W_hh" in message and "your δ of" not in message
 
 
+def test_a_wrong_gradient_beside_a_ragged_one_still_gets_a_diagnosis():
+    """b_hh wrong and W_ih not even an array: the check says what is wrong, it does not
+    break on the ragged list while it looks for the cause."""
+
+    def ragged(xs, params, d_hs, state0=None):
+        grads = students.lstm_backward()(xs, params, d_hs, state0)
+        return {**grads, "b_hh": grads["b_hh"] * 2, "W_ih": [[1.0], [1.0, 2.0]]}
+
+    with pytest.raises(AssertionError, match="wrong values in gradient of b_hh"):
+        grading.check_lstm_backward(ragged)
+
+
 def test_a_missing_gradient_is_named():
     def no_c0(xs, params, d_hs, state0=None):
         grads = students.lstm_backward()(xs, params, d_hs, state0)
