@@ -7,11 +7,12 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 MATHJAX := _vendor/mathjax/startup.js
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
+WHEEL := _build/wheel/.built
 export PATH := $(BIN):$(PATH)
 
-.PHONY: book test lint format exercises grade bench setup clean bwrap
+.PHONY: book test lint format exercises grade bench setup clean bwrap release
 
-setup: $(STAMP) $(MATHJAX) $(KERNEL_CONFIG)
+setup: $(STAMP) $(MATHJAX) $(KERNEL_CONFIG) $(WHEEL)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +24,12 @@ $(STAMP): requirements.txt pyproject.toml
 # environment's own config files.
 $(KERNEL_CONFIG): book/ipython_kernel_config.py $(STAMP)
 	mkdir -p $(dir $@) && cp $< $@
+
+# The students' wheel of rnnlab (no class grader, no secret), which the book links for
+# download: built before the book, again whenever the package changes.
+$(WHEEL): $(shell find rnnlab -type f -not -path '*/__pycache__/*') pyproject.toml $(STAMP)
+	$(BIN)/python -m rnnlab.course.release wheel
+	touch $@
 
 # MathJax is installed from the npm registry and its components copied next to the book
 # (never committed). The single-file bundles (tex-mml-chtml.js) embed the speech-rule
@@ -77,6 +84,12 @@ exercises: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder [GRADE_OPTIONS=...]"; exit 2; }
 	$(BIN)/rnnlab grade "$(SUBMISSIONS)" $(GRADE_OPTIONS)
+
+# The student edition: the book, the released notebooks, the wheel and a README, in
+# _build/release/rnn-course/ and rnn-course.zip; refused while it would hold a line of a
+# solution, a hidden test, a file of solutions/ or the course secret.
+release: book
+	$(BIN)/python -m rnnlab.course.release
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

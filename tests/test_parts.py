@@ -22,6 +22,7 @@ PARTS = {
     "the student's rnnlab check": ([PACKAGE / "course/selfcheck.py"], ["student"]),
     "the command line": ([PACKAGE / "course/cli.py"], ["student"]),
     "the class grader": (list(PACKAGE.glob("course/classroom/*.py")), ["course"]),
+    "the student edition (make release)": (list(PACKAGE.glob("course/release/*.py")), ["course"]),
     "the book's code": (list(PACKAGE.glob("book/*.py")), ["book"]),
 }
 

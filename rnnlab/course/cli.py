@@ -9,6 +9,8 @@ from pathlib import Path
 
 # What each command needs beyond the models, as pyproject.toml's extras name it.
 EXTRAS = {"check": "student", "grade": "course"}
+# What the students' wheel leaves out (rnnlab.course.release.wheel), and what it is.
+INSTRUCTOR_ONLY = {"rnnlab.course.classroom": "class grader (rnnlab grade)"}
 DESCRIPTION = "rnnlab check NOTEBOOK (students), rnnlab grade FOLDER (instructors)"
 GRADE_HELP = """\
 Autograde every student's notebooks in FOLDER (one sub-folder or .zip per student) with
@@ -146,6 +148,13 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         return args.run(args)
     except ModuleNotFoundError as err:
+        if err.name in INSTRUCTOR_ONLY:
+            print(
+                f"rnnlab {command}: this is the students' edition of rnnlab, which has no "
+                f"{INSTRUCTOR_ONLY[err.name]}; instructors run it from the course's repository",
+                file=sys.stderr,
+            )
+            return 2
         if command not in EXTRAS or (err.name or "rnnlab").startswith("rnnlab"):
             raise
         print(

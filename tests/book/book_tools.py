@@ -43,6 +43,7 @@ PREFIXES = {
 }
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+LOG_TAIL = 6000  # characters of the build log a failure shows
 
 
 # --------------------------------------------------------------------------- building

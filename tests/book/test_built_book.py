@@ -2,15 +2,12 @@
 it refers to no other host, its math renders offline, and every page is in the table of
 contents and links where it says.
 
-The whole book is built once per test session (a few minutes), cold, into a temporary
-folder. To iterate faster, set ``BOOK_TEST_OUTPUT=/some/folder``: the book is then built
-there with ``--all`` (every page re-read, so every warning is reported again) and the
-execution cache already in that folder is reused.
+The book is built once per test session (``conftest.py`` says how, and how to iterate
+faster).
 """
 
 import importlib
 import math
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -20,12 +17,12 @@ from book_tools import (
     BACK_MATTER,
     BOOK,
     CHAPTERS,
+    LOG_TAIL,
     PREFIXES,
     REPO,
     Build,
     NotPlainValueError,
     broken_links,
-    build_book,
     chromium,
     glue_references,
     glued_outputs,
@@ -41,8 +38,6 @@ from bs4 import BeautifulSoup
 
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
-LOG_TAIL = 6000  # characters of the build log shown when the build fails
-
 
 def _uses_glue(page: str) -> bool:
     worked = REPO / "rnnlab" / "book" / f"{page}.py"
@@ -53,27 +48,6 @@ def _uses_glue(page: str) -> bool:
 GLUED_PAGES = CHAPTERS + tuple(
     page for page in ("intro", *BACK_MATTER) if (BOOK / f"{page}.md").exists() and _uses_glue(page)
 )
-
-
-@pytest.fixture(scope="session")
-def book(tmp_path_factory) -> Build:
-    mathjax = mathjax_file()
-    if not mathjax.exists():
-        pytest.skip(
-            f"the vendored MathJax {mathjax.relative_to(REPO)} is missing: run `make setup` "
-            "(npm ci, then the copy into _vendor/) before the book tests"
-        )
-    reuse = os.environ.get("BOOK_TEST_OUTPUT")
-    output = Path(reuse) if reuse else tmp_path_factory.mktemp("book")
-    return build_book(output, all_pages=bool(reuse))
-
-
-@pytest.fixture(scope="session")
-def html(book: Build) -> Path:
-    """The built HTML; fails (rather than errors) with the log when the build wrote none."""
-    if not (book.html / "index.html").exists():
-        pytest.fail(f"the book build wrote no HTML:\n{book.log[-LOG_TAIL:]}")
-    return book.html
 
 
 def page_soup(html: Path, page: str) -> BeautifulSoup:

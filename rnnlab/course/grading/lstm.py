@@ -76,14 +76,14 @@ def _on_the_other_activation(gate: str) -> _recurrent.Step:
     mistake that can be computed, so that a forward looping over it can be checked."""
 
     def step(x, state, p):
-        h, c = state
-        a_t = x @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
+        h_prev, c_prev = state
+        a_t = x @ p["W_ih"].T + p["b_ih"] + h_prev @ p["W_hh"].T + p["b_hh"]  # (B, 4H)
         act = {name: np.tanh if name == "g" else sigmoid for name in "ifgo"}
         act[gate] = sigmoid if gate == "g" else np.tanh
         blocks = zip("ifgo", np.split(a_t, 4, axis=1), strict=True)  # each (B, H)
-        i, f, g, o = (act[name](block) for name, block in blocks)
-        c = f * c + i * g
-        return o * np.tanh(c), c
+        i_t, f_t, g_t, o_t = (act[name](block) for name, block in blocks)
+        c_t = f_t * c_prev + i_t * g_t
+        return o_t * np.tanh(c_t), c_t
 
     return step
 

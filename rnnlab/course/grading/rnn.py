@@ -153,11 +153,11 @@ def _bptt(xs, params, d_hs, h0, through_time=True, factor=True, summed=True) -> 
     hs, _ = rnn.forward(xs, params, h0)
     starts = np.concatenate([np.zeros_like(hs[:1]) if h0 is None else h0[None], hs[:-1]])
     grads = {key: np.zeros_like(value) for key, value in params.items()}
-    d_xs, dh = np.zeros_like(xs), np.zeros_like(hs[0])
+    d_xs, d_h = np.zeros_like(xs), np.zeros_like(hs[0])  # d_h: ∂L/∂h_t through step t + 1
     for t in reversed(range(len(xs))):
-        dA = (d_hs[t] + (dh if through_time else 0)) * ((1 - hs[t] ** 2) if factor else 1)
-        terms = {"W_ih": dA.T @ xs[t], "W_hh": dA.T @ starts[t], "b_ih": dA.sum(0)}
+        delta = (d_hs[t] + (d_h if through_time else 0)) * ((1 - hs[t] ** 2) if factor else 1)
+        terms = {"W_ih": delta.T @ xs[t], "W_hh": delta.T @ starts[t], "b_ih": delta.sum(0)}
         for key, term in {**terms, "b_hh": terms["b_ih"]}.items():
             grads[key] = grads[key] + term if summed else term
-        d_xs[t], dh = dA @ params["W_ih"], dA @ params["W_hh"]
-    return {**grads, "xs": d_xs, "h0": dh}
+        d_xs[t], d_h = delta @ params["W_ih"], delta @ params["W_hh"]
+    return {**grads, "xs": d_xs, "h0": d_h}

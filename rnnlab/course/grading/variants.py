@@ -41,17 +41,16 @@ def _folded(variant: str, peepholes: str, gate: str, source: str):
     kept = peepholes.replace(gate, "")
 
     def cell(x, state, params):
-        h, c = state
-        H = h.shape[1]
+        h_prev, c_prev = state
+        H = h_prev.shape[1]
         j = "ifgo".index(gate)
         rows = []
         for b in range(len(x)):
-            looked_at = (c if source == "c_prev" else h)[b]
+            looked_at = (c_prev if source == "c_prev" else h_prev)[b]
             p = {**params, "b_ih": params["b_ih"].copy()}
             p["b_ih"][j * H : (j + 1) * H] += params[f"p_{gate}"] * looked_at
-            rows.append(
-                variants.cell(x[b : b + 1], (h[b : b + 1], c[b : b + 1]), p, variant, kept)
-            )
+            row = (h_prev[b : b + 1], c_prev[b : b + 1])
+            rows.append(variants.cell(x[b : b + 1], row, p, variant, kept))
         return tuple(np.concatenate(parts) for parts in zip(*rows, strict=True))
 
     return cell
