@@ -68,9 +68,17 @@ def tolerance(dtype) -> float:
     return 1e-4 if np.dtype(dtype) == np.float32 else 1e-7
 
 
+def plain(got):
+    """``got`` as a plain ndarray when it is an array of any class, else as it is: a
+    subclass can redefine ``==``, ``allclose`` or ``shape`` to agree with anything, and
+    the comparison must see the numbers only."""
+    return np.ndarray.view(got, np.ndarray) if isinstance(got, np.ndarray) else got
+
+
 def close(got, expected, equal_nan: bool = False) -> bool:
     """Same shape and the same numbers (to the tolerance of ``expected``'s dtype); with
     ``equal_nan``, NaN in the same places counts as the same."""
+    got = plain(got)
     if not isinstance(got, np.ndarray) or got.shape != np.shape(expected):
         return False
     expected = np.asarray(expected)
@@ -86,7 +94,7 @@ def compare(got, expected, what: str, labels: str = "", exact_dtype=False) -> Mi
     ``exact_dtype``); otherwise the first mismatch, from the outside in (see :class:`Kind`)."""
     if isinstance(expected, list):
         return _compare_lists(got, expected, what)
-    expected = np.asarray(expected)
+    expected, got = np.asarray(expected), plain(got)
     found = dict(what=what, shape=expected.shape, labels=labels, dtype=str(expected.dtype))
     if not isinstance(got, np.ndarray):
         return Mismatch(Kind.NOT_AN_ARRAY, got=describe(got), **found)

@@ -199,3 +199,28 @@ def test_own_functions_excuse_no_mistake_of_attend_itself():
 
     with pytest.raises(AssertionError, match="wrong values in weights"):
         grading.check_attend(students.attend_of(softmax=constant), softmax=constant)
+
+
+class AgreesWithAnything(np.ndarray):
+    """A student's array that answers "equal" to every comparison numpy offers."""
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func.__name__ in ("allclose", "array_equal", "isclose"):
+            return True
+        return super().__array_function__(func, types, args, kwargs)
+
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+
+
+def test_an_array_that_agrees_with_anything_is_compared_by_its_numbers():
+    zeros = np.zeros((2, 3)).view(AgreesWithAnything)
+    assert np.allclose(zeros, np.ones((2, 3)))  # the lie the subclass tells
+    assert compare(zeros, np.ones((2, 3)), "h").kind is Kind.VALUES
+    assert compare(np.ones((2, 3)).view(AgreesWithAnything), np.ones((2, 3)), "h") is None
+
+    def rnn_cell(x, h, params):
+        return np.zeros((x.shape[0], params["W_hh"].shape[1]), x.dtype).view(AgreesWithAnything)
+
+    with pytest.raises(AssertionError, match="wrong values in h"):
+        grading.check_rnn_cell(rnn_cell)
