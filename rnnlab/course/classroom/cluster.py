@@ -14,14 +14,12 @@ import atexit
 import contextlib
 import multiprocessing
 import queue
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from rnnlab.course.classroom import job, run, sandbox
+from rnnlab.course.classroom import job, run, sandbox, workdirs
 from rnnlab.course.classroom.cgroups import Cgroup
 from rnnlab.course.classroom.course import CourseError
 from rnnlab.course.classroom.report import Row
@@ -112,7 +110,8 @@ _here_lock = threading.Lock()
 
 
 def _isolation_on_worker(sandboxed: bool) -> Isolation:
-    """This worker process's isolation, made on its first job (and removed at its exit)."""
+    """This worker process's isolation, made on its first job (and removed at its exit,
+    or, should the worker be killed, by the next job on this machine)."""
     with _here_lock:
         if sandboxed not in _here:
             cgroup = None
@@ -123,9 +122,9 @@ def _isolation_on_worker(sandboxed: bool) -> Isolation:
                     raise sandbox.SandboxUnavailableError("no pids cgroup on this worker")
                 atexit.register(cgroup.remove)
                 atexit.register(cgroup.kill)
-            folder = Path(tempfile.mkdtemp(prefix="rnnlab-worker-"))
-            atexit.register(shutil.rmtree, folder, True)
-            _here[sandboxed] = job.isolation_here(folder, cgroup)
+            folder = workdirs.Workdir(workdirs.here(), "worker-")
+            atexit.register(folder.close)
+            _here[sandboxed] = job.isolation_here(folder.path, cgroup)
         return _here[sandboxed]
 
 
