@@ -164,6 +164,7 @@ def grade(
         )  # fmt: skip
         child = run.Job(job.key, f"{WORKER}:grade", (task,), job.timeout)
         outcome = run.run_one(child, running)
+        workdirs.sweep(workdirs.here())  # its kernel's folder, if the child was killed
         row = outcomes.row_of(paths, outcome, job.course.max_score, job.timeout)
         saved = outcomes.gradebook_of(paths.result) if row.status == "graded" else None
         return Result(row, _made(folder, paths), saved, outcome.seconds)
