@@ -6,7 +6,10 @@ driver recorded the last batch). On this machine, threads each wait for one grad
 process. On a cluster, ``client.submit`` sends a job (its bytes) to a worker, which
 grades it in a sandbox of its own (:func:`grade_on_worker`) and sends the result back;
 a worker lost mid-job costs a retry on another worker, and since a job writes nothing
-but its private folder, the driver gets each job's result once. ``distributed`` is
+but its private folder, the driver gets each job's result once. A job's key names its
+run: a job of a stopped run may still be running on a worker (Dask cannot stop a
+thread), and a later run that sent the same key would get that job's result, whatever
+the notebook is now. ``distributed`` is
 imported only here, and only for a cluster.
 """
 
@@ -14,6 +17,7 @@ import atexit
 import contextlib
 import multiprocessing
 import queue
+import secrets
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,6 +75,7 @@ class Dask:
             first = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise CourseError(f"cannot reach the Dask scheduler at {address}: {first}") from None
         self.address = address
+        self.run = secrets.token_hex(4)  # in this run's keys
         self.futures: list = []
         if any(self.client.run(_daemonic).values()):
             self.client.close()
@@ -86,7 +91,7 @@ class Dask:
         future = self.client.submit(
             grade_on_worker,
             one,
-            key=f"grade-{assignment}-{student}-{one.number}",
+            key=f"grade-{assignment}-{student}-{one.number}-{self.run}",
             pure=False,
             retries=RETRIES,
         )
