@@ -6,7 +6,8 @@ the modules hold one step each:
 * the run: ``collect`` (find the notebooks; bad input is one student's problem),
   ``course`` (the grading folder), ``lock`` (one run per folder), ``secret`` (where the
   hidden cases come from), ``job`` (one notebook's grading, bytes in, data out),
-  ``cluster`` (where jobs run: here, or on a Dask cluster), ``task`` (what the grading
+  ``cluster`` (where jobs run: here, or on a Dask cluster), ``workdirs`` (working
+  folders a killed process cannot leave behind), ``task`` (what the grading
   process reads), ``run`` (child processes with limits), ``outcomes`` (a job's files and
   the row it ends as), ``report`` (grades.csv and the summary), ``progress`` (the
   run's progress bar);

@@ -4,8 +4,9 @@ per notebook in the log. A clock the test moves by hand stands for the time."""
 import io
 
 import pytest
+from terminal_screen import screen
 
-from rnnlab.course.classroom.progress import CLEAR, Display, Progress, duration
+from rnnlab.course.classroom.progress import Display, Progress, duration
 from rnnlab.course.classroom.report import Row
 
 GRADED = Row("alice", "ex01_rnn", 10.0, 10.0, "graded")
@@ -28,24 +29,6 @@ class FakeTerminal(io.StringIO):
 
     def isatty(self) -> bool:
         return True
-
-
-def screen(written: str) -> list[str]:
-    """The lines a terminal shows for ``written``: ``\\r`` goes back to the start of the
-    line, CLEAR erases to its end, ``\\n`` starts the next one."""
-    lines = []
-    for text in written.split("\n"):
-        line, column = "", 0
-        for char in text.replace(CLEAR, "\0"):
-            if char == "\r":
-                column = 0
-            elif char == "\0":
-                line = line[:column]
-            else:
-                line = line[:column] + char + line[column + 1 :]
-                column += 1
-        lines.append(line)
-    return lines
 
 
 @pytest.fixture(autouse=True)
