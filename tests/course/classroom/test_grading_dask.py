@@ -22,6 +22,7 @@ import struct
 import subprocess
 import termios
 import time
+from types import SimpleNamespace
 
 import psutil
 import pytest
@@ -183,20 +184,19 @@ def database(postgres_url):
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
-    """The class graded on this machine (SQLite): the course root, the class folder,
-    how the command ended, and the grading folder."""
+    """The class graded on this machine (SQLite): the course ``root``, the class
+    ``folder``, how the command ended (``done``) and the grading folder (``out``)."""
     base = tmp_path_factory.mktemp("dask")
     root = make_course(base / "course")
     folder = base / "class"
     _class(folder)
     done = grade(root, folder, base / "local", "--jobs", "2", *OPTIONS)
-    return root, folder, done, base / "local"
+    return SimpleNamespace(root=root, folder=folder, done=done, out=base / "local")
 
 
 def _command(local, out, db: str, address: str) -> list[str]:
     """``rnnlab grade`` of the local run's class on the cluster at ``address``."""
-    _, folder, *_ = local
-    command = [str(BIN / "rnnlab"), "grade", str(folder), "--out", str(out), *OPTIONS]
+    command = [str(BIN / "rnnlab"), "grade", str(local.folder), "--out", str(out), *OPTIONS]
     return [*command, "--db", db, "--scheduler", address]
 
 
@@ -208,14 +208,15 @@ def _env() -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, local, cluster, database):
-    """The class graded on the cluster (PostgreSQL), one worker killed while it grades;
-    the kinds of folder the workers' jobs left, and then a new worker in its place."""
-    root, *_ = local
+    """The class graded on the cluster (PostgreSQL), one worker killed while it grades:
+    how the command ended (``done``), the ``killed`` worker, the grading folder
+    (``out``), the gradebook (``url``), and the kinds of folder the workers' jobs
+    ``left``; then a new worker takes the killed one's place."""
     out = tmp_path_factory.mktemp("cluster") / "grading"
     command = _command(local, out, database, cluster.address)
     running = subprocess.Popen(
         command,
-        cwd=root,
+        cwd=local.root,
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -235,22 +236,18 @@ def graded(tmp_path_factory, local, cluster, database):
     left = cluster.folders()
     cluster.start_worker()  # two workers again for the next test
     cluster.wait_for_workers(2)
-    return done, killed, out, database, left
+    return SimpleNamespace(done=done, killed=killed, out=out, url=database, left=left)
 
 
 def test_both_runs_succeed_and_a_worker_was_killed_mid_job(local, graded):
-    *_, done_here, _ = local
-    done, killed, *_ = graded
-    assert done_here.returncode == 0, done_here.stdout + done_here.stderr
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert killed is not None and killed.poll() is not None
+    assert local.done.returncode == 0, local.done.stdout + local.done.stderr
+    assert graded.done.returncode == 0, graded.done.stdout + graded.done.stderr
+    assert graded.killed is not None and graded.killed.poll() is not None
 
 
 def test_the_cluster_grades_equal_the_local_ones(local, graded):
-    *_, here = local
-    _, _, out, *_ = graded
-    rows = _rows(out)
-    assert rows == _rows(here)
+    rows = _rows(graded.out)
+    assert rows == _rows(local.out)
     by_name = {row.student: (row.score, row.status) for row in rows}
     assert by_name == {
         **{name: (3, "graded") for name in (*HONEST, "sam")},
@@ -264,8 +261,7 @@ def test_the_cluster_grades_equal_the_local_ones(local, graded):
 
 
 def test_over_its_limits_a_notebook_gets_the_reason_it_gets_on_this_machine(graded):
-    _, _, out, *_ = graded
-    rows = {row.student: row for row in _rows(out)}
+    rows = {row.student: row for row in _rows(graded.out)}
     assert rows["hank"].reason == (
         f"stopped after {TIMEOUT} s, the limit per notebook, while running cell N"
     )
@@ -274,35 +270,31 @@ def test_over_its_limits_a_notebook_gets_the_reason_it_gets_on_this_machine(grad
 
 
 def test_what_the_killed_worker_left_in_its_temporary_folder_is_removed(graded):
-    *_, left = graded
-    assert left == ["worker"]  # the live worker's own; the killed one's job and its own
+    assert graded.left == ["worker"]  # the live worker's own; the killed one's job and its own
 
 
 def test_the_cluster_feedback_equals_the_local_feedback(local, graded):
-    *_, here = local
-    _, _, out, *_ = graded
-    assert _feedback(out) == _feedback(here)
-    assert len(_feedback(out)) == len(HONEST) + 4  # every graded notebook: not carol's, hank's
+    assert _feedback(graded.out) == _feedback(local.out)
+    graded_notebooks = len(HONEST) + 4  # bob, erin, jill, sam; not carol's, hank's
+    assert len(_feedback(graded.out)) == graded_notebooks
 
 
 def test_the_gradebook_holds_each_notebook_once_as_the_local_one(local, graded):
-    *_, here = local
-    _, _, _, url, _ = graded
-    assert _gradebook(url) == _gradebook(f"sqlite:///{here / 'gradebook.db'}")
-    submissions = _gradebook(url)["submissions"]
+    assert _gradebook(graded.url) == _gradebook(f"sqlite:///{local.out / 'gradebook.db'}")
+    submissions = _gradebook(graded.url)["submissions"]
     assert len(submissions) == len(set(submissions)) == JOBS  # dave's: none
 
 
 def test_progress_counts_each_notebook_once_in_the_log_and_on_the_terminal(graded):
-    done, _, out, *_ = graded
-    logged = (out / "logs" / "progress.log").read_text().splitlines()
+    logged = (graded.out / "logs" / "progress.log").read_text().splitlines()
     assert [line.split("]")[0] for line in logged] == [
         f"[{n:>3}/{JOBS}" for n in range(1, JOBS + 1)
     ]
     assert logged[-1].endswith("failures 2, ETA 0 s")  # carol crashed, hank timed out
-    shown = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    stdout = graded.done.stdout
+    shown = [line for line in stdout.splitlines() if line.startswith("[")]
     assert shown == logged  # not a terminal: a line per 5 %, and each is 10 % of 10
-    assert "\r" not in done.stdout
+    assert "\r" not in stdout
 
 
 def _on_a_terminal(command: list[str], **options) -> tuple[int, str]:
@@ -335,10 +327,10 @@ def _on_a_terminal(command: list[str], **options) -> tuple[int, str]:
 def rerun(tmp_path_factory, local, cluster, postgres_url):
     """The class graded on the cluster into a new folder and database, the command
     stopped (SIGTERM) once two notebooks are recorded, then run again on a terminal:
-    how the stopped run ended (and whether it wrote grades.csv), the notebooks its
-    gradebook then held, the exit code and screen of the second run, its grading folder
-    and gradebook."""
-    root, *_ = local
+    how the stopped run ended (``stopped``, and whether it ``wrote_grades``), the
+    notebooks its gradebook then held (``recorded``), the exit ``code`` of the second
+    run and what it wrote on its terminal (``written``), the grading folder (``out``)
+    and the gradebook (``url``)."""
     engine = sqlalchemy.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as db:
         db.execute(sqlalchemy.text("CREATE DATABASE dask_rerun"))
@@ -347,7 +339,12 @@ def rerun(tmp_path_factory, local, cluster, postgres_url):
     out = tmp_path_factory.mktemp("rerun") / "grading"
     command = _command(local, out, url, cluster.address)
     stopped = subprocess.Popen(
-        command, cwd=root, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=local.root,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     log, deadline = out / "logs" / "progress.log", time.monotonic() + 300
     while stopped.poll() is None and time.monotonic() < deadline:
@@ -358,35 +355,36 @@ def rerun(tmp_path_factory, local, cluster, postgres_url):
     stdout, stderr = stopped.communicate(timeout=120)
     first = subprocess.CompletedProcess(command, stopped.returncode, stdout, stderr)
     recorded = _gradebook(url)["submissions"]
-    first.wrote_grades = (out / "grades.csv").exists()
-    code, written = _on_a_terminal(command, cwd=root, env={**_env(), "TERM": "xterm"})
-    return first, recorded, code, written, out, url
+    wrote_grades = (out / "grades.csv").exists()
+    code, written = _on_a_terminal(command, cwd=local.root, env={**_env(), "TERM": "xterm"})
+    return SimpleNamespace(
+        stopped=first, wrote_grades=wrote_grades, recorded=recorded,
+        code=code, written=written, out=out, url=url,
+    )  # fmt: skip
 
 
 def test_a_stopped_run_recorded_some_notebooks_and_wrote_no_grades(rerun):
-    first, recorded, *_ = rerun
-    assert first.returncode == 130, first.stdout + first.stderr
-    assert "interrupted; grades.csv not written" in first.stderr
+    stopped, recorded = rerun.stopped, rerun.recorded
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert "interrupted; grades.csv not written" in stopped.stderr
     assert 2 <= len(recorded) < JOBS and len(set(recorded)) == len(recorded)
-    assert not first.wrote_grades
+    assert not rerun.wrote_grades
 
 
 def test_run_again_it_loses_nothing_and_doubles_nothing(local, rerun):
-    *_, here = local
-    _, _, code, written, out, url = rerun
-    assert code == 0, written
-    assert _rows(out) == _rows(here)
-    assert _feedback(out) == _feedback(here)
-    assert _gradebook(url) == _gradebook(f"sqlite:///{here / 'gradebook.db'}")
-    submissions = _gradebook(url)["submissions"]
+    assert rerun.code == 0, rerun.written
+    assert _rows(rerun.out) == _rows(local.out)
+    assert _feedback(rerun.out) == _feedback(local.out)
+    assert _gradebook(rerun.url) == _gradebook(f"sqlite:///{local.out / 'gradebook.db'}")
+    submissions = _gradebook(rerun.url)["submissions"]
     assert len(submissions) == len(set(submissions)) == JOBS
 
 
 def test_on_a_terminal_the_bar_is_redrawn_in_place_and_the_summary_follows(rerun):
-    *_, written, _, _ = rerun
+    written = rerun.written
     lines = screen(written)
     summary = next(i for i, line in enumerate(lines) if " notebooks of " in line)
-    assert lines[summary - 1] == (f"[{'#' * 30}] {JOBS}/{JOBS} notebooks, failures 2, ETA 0 s")
+    assert lines[summary - 1] == f"[{'#' * 30}] {JOBS}/{JOBS} notebooks, failures 2, ETA 0 s"
     assert lines[summary].startswith(f"{JOBS + 1} notebooks of {JOBS + 1} students (ex_toy)")
     assert written.count(" notebooks, failures ") == JOBS + 1  # drawn at 0, then per notebook
     assert sum(" notebooks, failures " in line for line in lines) == 1
