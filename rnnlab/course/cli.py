@@ -49,7 +49,6 @@ def _grade(args: argparse.Namespace) -> int:
             assignments=args.assignment or (),
             sandboxed=not args.unsafe_no_sandbox,
             scheduler=args.scheduler,
-            echo=lambda line: print(line, flush=True),
         )
     except (course.CourseError, sandbox.SandboxUnavailableError) as err:
         print(f"rnnlab grade: {err}", file=sys.stderr)

@@ -6,9 +6,11 @@ the modules hold one step each:
 * the run: ``collect`` (find the notebooks; bad input is one student's problem),
   ``course`` (the grading folder), ``lock`` (one run per folder), ``secret`` (where the
   hidden cases come from), ``job`` (one notebook's grading, bytes in, data out),
-  ``cluster`` (where jobs run: here, or on a Dask cluster), ``task`` (what the grading
+  ``cluster`` (where jobs run: here, or on a Dask cluster), ``workdirs`` (working
+  folders a killed process cannot leave behind), ``task`` (what the grading
   process reads), ``run`` (child processes with limits), ``outcomes`` (a job's files and
-  the row it ends as), ``report`` (grades.csv, the progress and the summary);
+  the row it ends as), ``report`` (grades.csv and the summary), ``progress`` (the
+  run's progress bar);
 * one notebook: ``worker`` (nbgrader inside a child, in the job's private folder; and
   the driver's one writer of the gradebook), ``executor`` (nbgrader's Execute
   step, the test cells decided here), ``verdicts`` (the course's test cells, run in the

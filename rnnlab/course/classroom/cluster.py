@@ -6,7 +6,10 @@ driver recorded the last batch). On this machine, threads each wait for one grad
 process. On a cluster, ``client.submit`` sends a job (its bytes) to a worker, which
 grades it in a sandbox of its own (:func:`grade_on_worker`) and sends the result back;
 a worker lost mid-job costs a retry on another worker, and since a job writes nothing
-but its private folder, the driver gets each job's result once. ``distributed`` is
+but its private folder, the driver gets each job's result once. A job's key names its
+run: a job of a stopped run may still be running on a worker (Dask cannot stop a
+thread), and a later run that sent the same key would get that job's result, whatever
+the notebook is now. ``distributed`` is
 imported only here, and only for a cluster.
 """
 
@@ -14,14 +17,13 @@ import atexit
 import contextlib
 import multiprocessing
 import queue
-import shutil
-import tempfile
+import secrets
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from rnnlab.course.classroom import job, run, sandbox
+from rnnlab.course.classroom import job, run, sandbox, workdirs
 from rnnlab.course.classroom.cgroups import Cgroup
 from rnnlab.course.classroom.course import CourseError
 from rnnlab.course.classroom.report import Row
@@ -73,6 +75,7 @@ class Dask:
             first = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise CourseError(f"cannot reach the Dask scheduler at {address}: {first}") from None
         self.address = address
+        self.run = secrets.token_hex(4)  # in this run's keys
         self.futures: list = []
         if any(self.client.run(_daemonic).values()):
             self.client.close()
@@ -88,7 +91,7 @@ class Dask:
         future = self.client.submit(
             grade_on_worker,
             one,
-            key=f"grade-{assignment}-{student}-{one.number}",
+            key=f"grade-{assignment}-{student}-{one.number}-{self.run}",
             pure=False,
             retries=RETRIES,
         )
@@ -112,7 +115,8 @@ _here_lock = threading.Lock()
 
 
 def _isolation_on_worker(sandboxed: bool) -> Isolation:
-    """This worker process's isolation, made on its first job (and removed at its exit)."""
+    """This worker process's isolation, made on its first job (and removed at its exit,
+    or, should the worker be killed, by the next job on this machine)."""
     with _here_lock:
         if sandboxed not in _here:
             cgroup = None
@@ -123,9 +127,9 @@ def _isolation_on_worker(sandboxed: bool) -> Isolation:
                     raise sandbox.SandboxUnavailableError("no pids cgroup on this worker")
                 atexit.register(cgroup.remove)
                 atexit.register(cgroup.kill)
-            folder = Path(tempfile.mkdtemp(prefix="rnnlab-worker-"))
-            atexit.register(shutil.rmtree, folder, True)
-            _here[sandboxed] = job.isolation_here(folder, cgroup)
+            folder = workdirs.Workdir(workdirs.here(), "worker-")
+            atexit.register(folder.close)
+            _here[sandboxed] = job.isolation_here(folder.path, cgroup)
         return _here[sandboxed]
 
 

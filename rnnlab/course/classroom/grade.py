@@ -18,7 +18,7 @@ The steps, in order:
    row, the files and the grades come back as data.
 5. as results come back, the driver puts the files into the grading folder and
    ``worker.record`` (a child of the driver, the gradebook's only writer) records the
-   grades; one progress line per notebook.
+   grades; the run's progress bar (``progress``) moves by one.
 6. ``report``: once every sandbox is gone, grades.csv (written whole or not at all) in
    the grading folder, and a summary.
 """
@@ -26,11 +26,13 @@ The steps, in order:
 import contextlib
 import json
 import os
+import sys
 import sysconfig
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from rnnlab.course.classroom import (
     cluster,
@@ -39,6 +41,7 @@ from rnnlab.course.classroom import (
     job,
     lock,
     outcomes,
+    progress,
     report,
     run,
     sandbox,
@@ -52,7 +55,7 @@ from rnnlab.course.classroom.task import Isolation
 WORKER = "rnnlab.course.classroom.worker"
 PREPARE_TIMEOUT = 600.0
 RECORD_TIMEOUT = 600.0
-PROGRESS_LOG = "progress.log"  # in logs/: the progress lines the terminal shows
+PROGRESS_LOG = "progress.log"  # in logs/: one progress line per notebook
 TEMPLATE = "template.db"  # in the scratch folder: the gradebook a job starts from
 GONE = "no longer in the folder of submissions: an earlier grade was removed"
 UNSAFE = "graded without a sandbox (--unsafe-no-sandbox): as safe as the notebook is honest"
@@ -163,7 +166,7 @@ def grade_class(
     assignments: Collection[str] = (),
     sandboxed: bool = True,
     scheduler: str | None = None,
-    echo: Callable[[str], None] = print,
+    terminal: TextIO | None = None,
 ) -> list[report.Row]:
     """Grade every student's notebooks in ``submissions``; write ``out/grades.csv``.
 
@@ -179,12 +182,13 @@ def grade_class(
         sandboxed: run each kernel in a bubblewrap sandbox (False: for a trusted folder).
         scheduler: a Dask scheduler's address (``tcp://host:8786``): grade on its
             workers; None grades on this machine, ``jobs`` at a time.
-        echo: prints progress and the summary.
+        terminal: where the progress bar and the summary go (default: sys.stdout).
 
     Returns:
         The rows of grades.csv.
     """
     start = time.monotonic()
+    terminal = sys.stdout if terminal is None else terminal
     limits = limits or Limits()
     known = course.assignments(root)
     unknown = sorted(set(assignments) - set(known))
@@ -200,13 +204,14 @@ def grade_class(
         out.mkdir(parents=True, exist_ok=True)
         with lock.held(out):
             setting = _Setting(root, out, db_url, limits, sandboxed, cgroup)
-            rows, workers = _grade_locked(found, setting, engine, jobs, echo)
+            rows, workers = _grade_locked(found, setting, engine, jobs, terminal)
     finally:
         if cgroup is not None:
             cgroup.remove()  # whatever the run left (it removes its sandboxes as it goes)
         if engine is not None:
             engine.close()
-    echo(report.summary(rows, found.notes, time.monotonic() - start, workers))
+    summary = report.summary(rows, found.notes, time.monotonic() - start, workers)
+    print(summary, file=terminal, flush=True)
     return rows
 
 
@@ -227,7 +232,7 @@ def _grade_locked(
     setting: _Setting,
     engine: "cluster.Dask | None",
     jobs: int | None,
-    echo: Callable[[str], None],
+    terminal: TextIO,
 ) -> tuple[list[report.Row], int]:
     """Grade in the locked grading folder; the rows, and how many jobs ran at a time."""
     root, out, cgroup = setting.root, setting.out, setting.cgroup
@@ -270,11 +275,11 @@ def _grade_locked(
         scratch.mkdir(exist_ok=True)
         engine = cluster.Local(jobs or os.cpu_count() or 1, isolation, scratch)
     workers = engine.workers
-    progress = report.Progress(len(todo))
     try:
         with (
             contextlib.closing(cluster.finished(engine, todo)) as batches,
             (out / "logs" / PROGRESS_LOG).open("w") as log,
+            progress.Display(progress.Progress(len(todo)), terminal, log) as display,
         ):
             for batch in batches:
                 results = [result for _, result in batch]
@@ -283,9 +288,7 @@ def _grade_locked(
                 _record(out, db_url, results)
                 for result in results:
                     rows.append(result.row)
-                    line = progress.line(result.row, result.seconds)
-                    echo(line)
-                    print(line, file=log, flush=True)
+                    display.update(result.row, result.seconds)
     finally:
         if cgroup is not None:
             cgroup.kill()  # every sandbox of the run is gone before grades.csv is written

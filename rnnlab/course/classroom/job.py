@@ -6,7 +6,9 @@ a gradebook holding that assignment alone). :func:`grade` writes them into a pri
 folder laid out like the grading folder, grades there in a child process (the kernel in
 its sandbox, as ``worker.grade`` always did), and returns what came of it
 (:class:`Result`): the grades.csv row, the autograded notebook, the feedback, the log,
-and the grades for the gradebook, as data. The private folder is then removed.
+and the grades for the gradebook, as data. The private folder is then removed, or, when
+the process grading there was killed, by the next job under the same parent
+(``workdirs``).
 
 So a job needs no shared file system and never sees the course's gradebook: the driver
 puts the files into the grading folder (:func:`unpack`) and records the grades
@@ -15,11 +17,18 @@ a Dask cluster (``cluster``). This module imports nothing heavy: the driver impo
 """
 
 import sysconfig
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from rnnlab.course.classroom import course, outcomes, report, run, sandbox, sandbox_library
+from rnnlab.course.classroom import (
+    course,
+    outcomes,
+    report,
+    run,
+    sandbox,
+    sandbox_library,
+    workdirs,
+)
 from rnnlab.course.classroom.cgroups import Cgroup
 from rnnlab.course.classroom.task import Isolation, Task
 
@@ -134,10 +143,10 @@ def grade(
     scratch: Path | None = None,
     running: set[int] | None = None,
 ) -> Result:
-    """Grade one notebook in a private folder under ``scratch`` (default: the system's
-    temporary folder); the child's pid is in ``running`` while it runs."""
-    with tempfile.TemporaryDirectory(prefix=f"job-{job.number}-", dir=scratch) as name:
-        folder = Path(name)
+    """Grade one notebook in a private folder under ``scratch`` (default: this user's
+    working folders, ``workdirs.here()``); the child's pid is in ``running`` while it
+    runs."""
+    with workdirs.Workdir(scratch or workdirs.here(), f"job-{job.number}-") as folder:
         _private_folder(folder, job)
         if isolation.sandboxed and job.assignment not in isolation.packages:
             needs = course.needs(folder, job.assignment)
@@ -155,6 +164,7 @@ def grade(
         )  # fmt: skip
         child = run.Job(job.key, f"{WORKER}:grade", (task,), job.timeout)
         outcome = run.run_one(child, running)
+        workdirs.sweep(workdirs.here())  # its kernel's folder, if the child was killed
         row = outcomes.row_of(paths, outcome, job.course.max_score, job.timeout)
         saved = outcomes.gradebook_of(paths.result) if row.status == "graded" else None
         return Result(row, _made(folder, paths), saved, outcome.seconds)

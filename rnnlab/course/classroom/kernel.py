@@ -17,12 +17,10 @@ import contextlib
 import json
 import os
 import select
-import shutil
 import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,7 +31,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
 from rnnlab.course.classroom import sandbox as sandboxes
-from rnnlab.course.classroom import seccomp
+from rnnlab.course.classroom import seccomp, workdirs
 
 MAX_MESSAGE = 16 * 2**20  # a larger message from the kernel cuts the connection
 QUEUED = 32  # messages the grader queues per socket before the kernel's are dropped
@@ -88,7 +86,8 @@ class IpcKernelManager(AsyncKernelManager):
 
     def __init__(self, log: Path, **kwargs):
         super().__init__(transport="ipc", **kwargs)
-        self.folder = Path(tempfile.mkdtemp(prefix="rnnlab-kernel-"))
+        self.workdir = workdirs.Workdir(workdirs.here(), "kernel-")  # held while it runs
+        self.folder = self.workdir.path
         self.connection_file = str(self.folder / "connection.json")
         self.ip = self.socket_prefix()
         self.log_path = log
@@ -146,7 +145,7 @@ class IpcKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            self.workdir.close()
 
 
 class SandboxKernelManager(IpcKernelManager):

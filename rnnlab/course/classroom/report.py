@@ -15,7 +15,6 @@ Every status other than ``graded`` scores 0.
 
 import csv
 import os
-import time
 from collections import Counter
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
@@ -97,23 +96,3 @@ def summary(rows: list[Row], notes: list[str], seconds: float, workers: int) -> 
         lines.append("notes:")
         lines.extend(f"  {note}" for note in notes)
     return "\n".join(lines)
-
-
-class Progress:
-    """One line per finished notebook: done / total, failures so far, and the time left
-    at the pace so far."""
-
-    def __init__(self, total: int):
-        self.total, self.done, self.failures = total, 0, 0
-        self.start = time.monotonic()
-
-    def line(self, row: Row, seconds: float) -> str:
-        self.done += 1
-        self.failures += row.status != "graded"
-        pace = (time.monotonic() - self.start) / self.done
-        left = pace * (self.total - self.done)
-        return (
-            f"[{self.done:>3}/{self.total}] {row.student} {row.assignment}: {row.status} "
-            f"{_number(row.score)}/{_number(row.max_score)} ({seconds:.1f} s); "
-            f"failures {self.failures}, ETA {left:.0f} s"
-        )

@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+import distributed
 import pytest
 from distributed.scheduler import KilledWorker
 
@@ -48,3 +49,31 @@ def test_a_job_whose_workers_kept_dying_is_crashed_and_one_that_raised_is_an_err
     assert killed.row.reason == f"{cluster.WORKERS_DIED} (KilledWorker); see the workers' logs"
     assert raised.row.status == "error" and "no bwrap on this worker" in raised.row.reason
     assert killed.gradebook is None and killed.files == {}
+
+
+class _Client:
+    """A Dask client that keeps the keys of what is submitted, and runs nothing."""
+
+    def __init__(self, address, **options):
+        self.keys = []
+
+    def run(self, function):
+        return {"tcp://10.0.0.9:40000": False}  # the worker is not daemonic
+
+    def submit(self, function, *args, key, **options):
+        self.keys.append(key)
+
+    def close(self):
+        pass
+
+
+def test_a_job_sent_again_by_another_run_has_a_key_of_its_own(monkeypatch):
+    monkeypatch.setattr(distributed, "Client", _Client)
+    stopped, rerun = cluster.Dask("tcp://10.0.0.1:8786"), cluster.Dask("tcp://10.0.0.1:8786")
+    stopped.submit(_job())
+    rerun.submit(_job())
+    rerun.submit(_job())
+
+    (first,), (second, third) = stopped.client.keys, rerun.client.keys
+    assert first.startswith("grade-ex_toy-alice-0-") and second.startswith("grade-ex_toy-alice-0-")
+    assert first != second and second == third

@@ -2,7 +2,7 @@
 
 import csv
 
-from rnnlab.course.classroom.report import COLUMNS, Progress, Row, read_csv, summary, write_csv
+from rnnlab.course.classroom.report import COLUMNS, Row, read_csv, summary, write_csv
 
 ROWS = [
     Row(
@@ -64,15 +64,3 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path
     write_csv(rows, tmp_path / "grades.csv")
     lines = (tmp_path / "grades.csv").read_text().splitlines()
     assert lines[1:] == ["'=HYPERLINK(1),ex,0,1,invalid,'@SUM(A1),", "ann,ex,1,1,graded,,"]
-
-
-def test_progress_counts_done_and_failures_and_estimates_the_time_left(monkeypatch):
-    clock = iter([100.0, 110.0, 120.0])  # the start, then 10 s per notebook
-    monkeypatch.setattr("rnnlab.course.classroom.report.time.monotonic", lambda: next(clock))
-    progress = Progress(4)
-
-    first = progress.line(ROWS[2], 9.5)
-    second = progress.line(ROWS[1], 8.0)
-
-    assert first == ("[  1/4] carol ex01_rnn: crashed 0/10 (9.5 s); failures 1, ETA 30 s")
-    assert second == "[  2/4] alice ex01_rnn: graded 10/10 (8.0 s); failures 1, ETA 20 s"
