@@ -206,6 +206,13 @@ def _env() -> dict:
     return env
 
 
+def _start(command: list[str], root) -> subprocess.Popen:
+    """``rnnlab grade`` started in the course ``root``, its output captured as text."""
+    return subprocess.Popen(
+        command, cwd=root, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, local, cluster, database):
     """The class graded on the cluster (PostgreSQL), one worker killed while it grades:
@@ -214,14 +221,7 @@ def graded(tmp_path_factory, local, cluster, database):
     ``left``; then a new worker takes the killed one's place."""
     out = tmp_path_factory.mktemp("cluster") / "grading"
     command = _command(local, out, database, cluster.address)
-    running = subprocess.Popen(
-        command,
-        cwd=local.root,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    running = _start(command, local.root)
     killed = None
     deadline = time.monotonic() + 300
     while killed is None and running.poll() is None and time.monotonic() < deadline:
@@ -338,14 +338,7 @@ def rerun(tmp_path_factory, local, cluster, postgres_url):
     url = f"{postgres_url.rsplit('/', 1)[0]}/dask_rerun"
     out = tmp_path_factory.mktemp("rerun") / "grading"
     command = _command(local, out, url, cluster.address)
-    stopped = subprocess.Popen(
-        command,
-        cwd=local.root,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    stopped = _start(command, local.root)
     log, deadline = out / "logs" / "progress.log", time.monotonic() + 300
     while stopped.poll() is None and time.monotonic() < deadline:
         if log.exists() and len(log.read_text().splitlines()) >= 2:
