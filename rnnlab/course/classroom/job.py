@@ -16,6 +16,7 @@ puts the files into the grading folder (:func:`unpack`) and records the grades
 a Dask cluster (``cluster``). This module imports nothing heavy: the driver imports it.
 """
 
+import functools
 import sysconfig
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -151,7 +152,7 @@ def grade(
         if isolation.sandboxed and job.assignment not in isolation.packages:
             needs = course.needs(folder, job.assignment)
             site = Path(sysconfig.get_paths()["purelib"])
-            packages = {job.assignment: sandbox.visible_packages(site, needs)}
+            packages = {job.assignment: _visible_packages(site, needs)}
             isolation = replace(isolation, packages=packages)
         paths = outcomes.JobFiles(folder, job.student, job.assignment)
         paths.result.parent.mkdir(parents=True)
@@ -168,6 +169,11 @@ def grade(
         row = outcomes.row_of(paths, outcome, job.course.max_score, job.timeout)
         saved = outcomes.gradebook_of(paths.result) if row.status == "graded" else None
         return Result(row, _made(folder, paths), saved, outcome.seconds)
+
+
+# A worker grades many notebooks of the same assignments: the packages its sandboxes show
+# are found once per worker process, not once per job.
+_visible_packages = functools.cache(sandbox.visible_packages)
 
 
 def unpack(result: Result, out: Path) -> None:
