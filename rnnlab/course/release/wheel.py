@@ -35,14 +35,16 @@ def wheel_name(repo: Path) -> str:
 
 
 def build(repo: Path, out: Path) -> Path:
-    """Build the students' wheel of ``repo``'s rnnlab into ``out`` (emptied first)."""
+    """Build the students' wheel of ``repo``'s rnnlab into ``out`` (in place of any
+    wheel there)."""
     with tempfile.TemporaryDirectory(prefix="rnnlab-wheel-") as stage:
         stage = Path(stage)
         _copy_package(repo / "rnnlab", stage / "rnnlab")
         (stage / "README.md").write_text(student_readme(wheel_name(repo)))
         (stage / "pyproject.toml").write_text(student_pyproject(repo))
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
+        out.mkdir(parents=True, exist_ok=True)
+        for old in out.glob("*.whl"):  # an earlier version's; other files (make's) stay
+            old.unlink()
         env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
         result = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
