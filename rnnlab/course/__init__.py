@@ -5,5 +5,7 @@
 * ``selfcheck``: the student's ``rnnlab check NOTEBOOK`` (extra ``rnnlab[student]``).
 * ``classroom``: the instructor's ``rnnlab grade FOLDER``, every notebook in a sandbox
   (extra ``rnnlab[course]``).
+* ``release``: ``make release``, the student edition (the book, the released notebooks,
+  a wheel without ``classroom`` or ``release``) and the check that it holds no answer.
 * ``cli``: the ``rnnlab`` command, which hands each subcommand to its module.
 """
